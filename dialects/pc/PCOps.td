@@ -1,0 +1,227 @@
+//===- PCOps.td - pc dialect operations --------------------*- tablegen -*-===//
+#ifndef PC_OPS_TD
+#define PC_OPS_TD
+
+include "pc/PCDialect.td"
+include "pc/PCInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/EnumAttr.td"
+
+def PC_Tensor : StaticShapeTensorOf<[F32]>;
+def PC_Scalar : 0DTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Graph ops: each a vertex of the computation graph with local derivatives.
+//===----------------------------------------------------------------------===//
+
+class PC_GraphOp<string mnemonic, list<Trait> traits = []>
+    : PC_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<LocalDerivativeOpInterface>])>;
+
+class PC_BroadcastBinaryOp<string mnemonic, string desc>
+    : PC_GraphOp<mnemonic> {
+  let summary = desc # " with NumPy broadcasting";
+  let description = [{
+    Elementwise }] # desc # [{ of two f32 tensors, broadcast as ONNX and
+    NumPy define it (shapes aligned on the right, size-1 dimensions
+    stretched). The result type is the broadcast shape.
+  }];
+  let arguments = (ins PC_Tensor:$lhs, PC_Tensor:$rhs);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_AddOp : PC_BroadcastBinaryOp<"add", "sum">;
+def PC_SubOp : PC_BroadcastBinaryOp<"sub", "difference">;
+def PC_MulOp : PC_BroadcastBinaryOp<"mul", "product">;
+def PC_DivOp : PC_BroadcastBinaryOp<"div", "quotient">;
+
+class PC_UnaryOp<string mnemonic, string desc>
+    : PC_GraphOp<mnemonic, [SameOperandsAndResultType]> {
+  let summary = desc;
+  let description = "Elementwise " # desc # " of an f32 tensor.";
+  let arguments = (ins PC_Tensor:$input);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def PC_NegOp : PC_UnaryOp<"neg", "negation">;
+def PC_ReluOp : PC_UnaryOp<"relu", "rectified linear unit max(x, 0)">;
+def PC_SigmoidOp : PC_UnaryOp<"sigmoid", "logistic sigmoid 1/(1+exp(-x))">;
+def PC_TanhOp : PC_UnaryOp<"tanh", "hyperbolic tangent">;
+def PC_ExpOp : PC_UnaryOp<"exp", "exponential">;
+def PC_LogOp : PC_UnaryOp<"log", "natural logarithm">;
+
+def PC_LeakyReluOp : PC_GraphOp<"leaky_relu", [SameOperandsAndResultType]> {
+  let summary = "leaky rectified linear unit";
+  let description = "Elementwise `x >= 0 ? x : alpha * x`.";
+  let arguments = (ins PC_Tensor:$input, F32Attr:$alpha);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+class PC_AxisOp<string mnemonic, string desc>
+    : PC_GraphOp<mnemonic, [SameOperandsAndResultType]> {
+  let summary = desc;
+  let description = desc # " along dimension `axis` (non-negative).";
+  let arguments = (ins PC_Tensor:$input, I64Attr:$axis);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def PC_SoftmaxOp : PC_AxisOp<"softmax", "softmax">;
+def PC_LogSoftmaxOp : PC_AxisOp<"log_softmax", "log-softmax">;
+
+def PC_MatMulOp : PC_GraphOp<"matmul"> {
+  let summary = "2-D matrix product with optional transposed operands";
+  let description = [{
+    `result = op(lhs) * op(rhs)` where `op` transposes its operand when the
+    matching flag is set. ONNX Gemm and MatMul import to this op.
+  }];
+  let arguments = (ins PC_Tensor:$lhs, PC_Tensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_rhs);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_ReshapeOp : PC_GraphOp<"reshape"> {
+  let summary = "reshape to a static shape with the same element count";
+  let arguments = (ins PC_Tensor:$input);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_TransposeOp : PC_GraphOp<"transpose"> {
+  let summary = "permute dimensions";
+  let description = "`result` dimension `i` is `input` dimension `perm[i]`.";
+  let arguments = (ins PC_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Derivative ops: emitted by the local derivative builders.
+//===----------------------------------------------------------------------===//
+
+def PC_SumToOp : PC_Op<"sum_to", [Pure]> {
+  let summary = "sum a tensor down to a shape it was broadcast from";
+  let description = [{
+    The adjoint of NumPy broadcasting: sums `input` over the dimensions that
+    broadcasting to the input's shape would have added or stretched, giving
+    the result's shape.
+  }];
+  let arguments = (ins PC_Tensor:$input);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+class PC_ElementwiseGradOp<string mnemonic, string desc>
+    : PC_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = desc;
+  let description = [{
+    Elementwise: the cotangent `grad` of the op's result times the op's
+    local derivative, computed from `}] # desc # [{`.
+  }];
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad `,` $primal attr-dict `:` type($result)";
+}
+
+def PC_ReluGradOp : PC_ElementwiseGradOp<"relu_grad", "the relu output">;
+def PC_SigmoidGradOp : PC_ElementwiseGradOp<"sigmoid_grad", "the sigmoid output">;
+def PC_TanhGradOp : PC_ElementwiseGradOp<"tanh_grad", "the tanh output">;
+
+def PC_LeakyReluGradOp : PC_Op<"leaky_relu_grad", [Pure, SameOperandsAndResultType]> {
+  let summary = "cotangent times the leaky relu slope at the input";
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal, F32Attr:$alpha);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad `,` $primal attr-dict `:` type($result)";
+}
+
+class PC_AxisGradOp<string mnemonic, string desc>
+    : PC_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = desc;
+  let description = desc # ", from the op's output `primal`, along `axis`.";
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal, I64Attr:$axis);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad `,` $primal attr-dict `:` type($result)";
+}
+
+def PC_SoftmaxGradOp : PC_AxisGradOp<"softmax_grad",
+    "vector-Jacobian product of softmax: y * (g - sum(g * y))">;
+def PC_LogSoftmaxGradOp : PC_AxisGradOp<"log_softmax_grad",
+    "vector-Jacobian product of log-softmax: g - exp(y) * sum(g)">;
+
+//===----------------------------------------------------------------------===//
+// Predictive-coding ops.
+//===----------------------------------------------------------------------===//
+
+def PC_ValueOp : PC_Op<"value", [SameOperandsAndResultType]> {
+  let summary = "value node of a vertex, initialised from its prediction";
+  let description = [{
+    `%x = pc.value %mu` marks the value node x of the vertex whose forward
+    prediction is `%mu`. In the graph it passes the prediction through
+    (the forward-pass initialisation, so the error starts at zero); the
+    training pass turns it into state relaxed by the inference dynamics.
+    Deliberately not Pure: it must not fold away before training is built.
+  }];
+  let arguments = (ins PC_Tensor:$prediction, I64Attr:$vertex);
+  let results = (outs PC_Tensor:$value);
+  let assemblyFormat = "$prediction attr-dict `:` type($value)";
+}
+
+def PC_ErrorOp : PC_Op<"error", [Pure, SameOperandsAndResultType]> {
+  let summary = "error node: value minus prediction";
+  let arguments = (ins PC_Tensor:$value, PC_Tensor:$prediction);
+  let results = (outs PC_Tensor:$error);
+  let assemblyFormat = "$value `,` $prediction attr-dict `:` type($error)";
+}
+
+def PC_LossKind : I32EnumAttr<"LossKind", "output loss", [
+    I32EnumAttrCase<"mse", 0>, I32EnumAttrCase<"ce", 1>]> {
+  let cppNamespace = "::mlir::pc";
+}
+
+def PC_LossOp : PC_Op<"loss", [Pure]> {
+  let summary = "batch-mean loss of the output against the target";
+  let description = [{
+    `mse`: mean over the batch (dimension 0) of 1/2 |y - t|^2.
+    `ce`: mean over the batch of the softmax cross-entropy along the last
+    dimension, `sum_j t_j (logsumexp(y) - y_j)`.
+  }];
+  let arguments = (ins PC_Tensor:$output, PC_Tensor:$target, PC_LossKind:$kind);
+  let results = (outs PC_Scalar:$loss);
+  let assemblyFormat = "$kind $output `,` $target attr-dict `:` type($output) `,` type($target) `->` type($loss)";
+  let hasVerifier = 1;
+}
+
+def PC_LossErrorOp : PC_Op<"loss_error", [Pure]> {
+  let summary = "output error node: minus the loss gradient";
+  let description = [{
+    eps_out = -dL/dy for the batch-mean loss: `(t - y) / B` for mse and
+    `(t - softmax(y) * sum(t)) / B` for ce.
+  }];
+  let arguments = (ins PC_Tensor:$output, PC_Tensor:$target, PC_LossKind:$kind);
+  let results = (outs PC_Tensor:$error);
+  let assemblyFormat = "$kind $output `,` $target attr-dict `:` type($output) `,` type($target) `->` type($error)";
+  let hasVerifier = 1;
+}
+
+def PC_HalfSqNormOp : PC_Op<"half_sq_norm", [Pure]> {
+  let summary = "1/2 of the squared Frobenius norm (an error node's energy)";
+  let arguments = (ins PC_Tensor:$input);
+  let results = (outs PC_Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+#endif // PC_OPS_TD

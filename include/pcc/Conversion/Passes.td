@@ -1,0 +1,52 @@
+//===- Passes.td - lowerings out of the pc dialect ---------*- tablegen -*-===//
+#ifndef PCC_CONVERSION_PASSES_TD
+#define PCC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def PCToLinalg : Pass<"pc-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower pc tensor ops to linalg, tensor, arith and math";
+  let description = [{
+    Elementwise ops (with broadcasting) become `linalg.generic`, matrix
+    products `linalg.matmul` (or its transposed forms), reductions
+    (softmax, losses, `sum_to`) reduction `linalg.generic`s, reshapes
+    `tensor.collapse_shape`/`expand_shape`. Predictive-coding marker ops
+    must be gone by now (`pc-build-training`).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
+def PCEntryPoints : Pass<"pc-entry-points", "mlir::ModuleOp"> {
+  let summary = "Give entry functions a destination-passing memref ABI";
+  let description = [{
+    Every function marked `pc.entry` is rewritten to take all tensors as
+    memrefs: inputs are read through `bufferization.to_tensor restrict` and
+    results are written into caller-provided memrefs appended to the
+    argument list, so that the C library owns every buffer that crosses the
+    boundary. Scalars stay scalars. Function names get the `prefix`.
+  }];
+  let options = [
+    Option<"prefix", "prefix", "std::string", /*default=*/"\"pcc\"",
+           "symbol prefix of the emitted kernels">,
+  ];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def PCMatmulToRuntime : Pass<"pc-matmul-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Call the runtime's GEMM kernel for contiguous memref matmuls";
+  let description = [{
+    `linalg.matmul`, `linalg.matmul_transpose_a` and `linalg.matmul_transpose_b`
+    on f32 memrefs with the identity layout become a call to
+    `pcc_rt_sgemm(transA, transB, M, N, K, A, B, C)` (C += op(A) op(B)), a
+    cache-blocked kernel in pcc's runtime. Other matmuls are left for
+    `convert-linalg-to-loops`.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+#endif // PCC_CONVERSION_PASSES_TD

@@ -1,0 +1,34 @@
+//===- Compiler.h - the pcc compiler driver ---------------------*- C++ -*-===//
+#ifndef PCC_TARGET_COMPILER_H
+#define PCC_TARGET_COMPILER_H
+
+#include "pcc/Target/Pipeline.h"
+
+#include <string>
+
+namespace pcc {
+
+enum class EmitKind { PC, PCTrain, Linalg, LLVMDialect, LLVMIR, Obj, Lib, Header };
+
+struct CompileOptions {
+  std::string input, output;
+  PCOptions pc;
+  int64_t inferenceSteps = 20;
+  double inferenceRate = 0.1;
+  double learningRate = 1e-3;
+  std::string optimizer = "adam";
+  int64_t batch = 0;
+  std::string prefix = "pcc";
+  EmitKind emit = EmitKind::Lib;
+  unsigned optLevel = 2;
+  std::string mcpu, mtriple;
+  std::string pccExecutable; // to find the runtime library
+};
+
+/// Compiles `options.input`. Returns 0, or 1 with a one-line `error`; on
+/// failure no output file is left behind.
+int compile(const CompileOptions &options, std::string &error);
+
+} // namespace pcc
+
+#endif

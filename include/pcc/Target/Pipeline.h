@@ -1,0 +1,40 @@
+//===- Pipeline.h - pcc's pass pipelines and code generation ---*- C++ -*-===//
+#ifndef PCC_TARGET_PIPELINE_H
+#define PCC_TARGET_PIPELINE_H
+
+#include <cstdint>
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class OpPassManager;
+} // namespace mlir
+
+namespace pcc {
+
+struct PCOptions {
+  std::string algorithm = "il";
+  std::string loss = "mse";
+};
+
+/// pc-insert-nodes, pc-build-training, then clean-up and hoisting of what
+/// does not change across inference steps.
+void buildPCPipeline(mlir::OpPassManager &pm, const PCOptions &options);
+
+/// pc-to-linalg and tensor-level clean-up.
+void buildLinalgPipeline(mlir::OpPassManager &pm);
+
+/// From linalg on tensors to the LLVM dialect: entry points, bufferization,
+/// deallocation, runtime GEMM calls, loops, LLVM.
+void buildLLVMPipeline(mlir::OpPassManager &pm, const std::string &prefix);
+
+/// Every dialect, interface and translation pcc's pipelines need.
+void registerPCCDialects(mlir::DialectRegistry &registry);
+
+/// Registers the pcc passes and the pipelines above with the global
+/// registry (`pcc-pc`, `pcc-linalg`, `pcc-llvm`), for pcc-opt.
+void registerPCCPasses();
+
+} // namespace pcc
+
+#endif

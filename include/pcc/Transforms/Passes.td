@@ -1,0 +1,51 @@
+//===- Passes.td - predictive-coding passes ----------------*- tablegen -*-===//
+#ifndef PCC_TRANSFORMS_PASSES_TD
+#define PCC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def PCInsertNodes : Pass<"pc-insert-nodes", "mlir::ModuleOp"> {
+  let summary = "Give every vertex of the graph a value node and an error node";
+  let description = [{
+    In the function marked `pc.graph`, every graph op whose result depends on
+    a model input (an activity vertex) gets a value node `pc.value` that the
+    vertex's consumers read instead of the prediction, and an error node
+    `pc.error` (value minus prediction). The vertex that produces the
+    model output gets no value node: its error is the loss gradient. Ops
+    fed only by parameters and constants are parameter expressions, not
+    vertices. Vertices are numbered in `vertex` attributes.
+  }];
+  let dependentDialects = ["mlir::pc::PCDialect"];
+}
+
+def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
+  let summary = "Build the relaxation loop and the local learning rules";
+  let description = [{
+    From the `pc.graph` function with value and error nodes, builds two entry
+    functions: `pcc_predict(inputs..., params...) -> output` and
+    `pcc_train(inputs..., target, params..., steps, rate) -> (grads..., loss,
+    energy)`. The inference dynamics and the parameter gradients use only
+    `LocalDerivativeOpInterface`:
+
+      x_i += rate * (-eps_i + sum_k J_ki^T eps_k),   g_theta = -J_theta^T eps
+
+    `il` recomputes predictions and Jacobians from the current values every
+    step; `fpa` keeps them at their forward-pass values; `zil` runs `rate = 1`
+    for as many steps as the graph is deep and takes each vertex's gradient
+    at the step equal to its distance from the output; `bp` is reverse-mode
+    differentiation of the same graph (the control). Steps and rate are
+    run-time arguments for `il` and `fpa`.
+  }];
+  let options = [
+    Option<"algorithm", "algorithm", "std::string", /*default=*/"\"il\"",
+           "il, fpa, zil or bp">,
+    Option<"loss", "loss", "std::string", /*default=*/"\"mse\"",
+           "mse or ce (softmax cross-entropy)">,
+  ];
+  let dependentDialects = ["mlir::pc::PCDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::func::FuncDialect"];
+}
+
+#endif // PCC_TRANSFORMS_PASSES_TD

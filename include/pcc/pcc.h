@@ -1,0 +1,55 @@
+/* pcc.h - the C ABI of every library emitted by pcc.
+ *
+ * All tensors are dense row-major float32 in ONNX layout. The batch size is
+ * fixed when the model is compiled. A library built with --prefix=NAME
+ * exports NAME_create, NAME_train_step, ... instead of pcc_*; the header that
+ * `pcc --emit=header --prefix=NAME` writes declares those names.
+ *
+ * Return codes: 0 on success, non-zero on failure with a message available
+ * from pcc_last_error(). No function aborts or prints on bad input.
+ */
+#ifndef PCC_PCC_H
+#define PCC_PCC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef PCC_STEP_STATS_DEFINED
+#define PCC_STEP_STATS_DEFINED
+/* loss: L at the forward pass (mean over the batch of the per-sample loss).
+ * energy: F after relaxation, sum over value nodes of 1/2 |eps|^2 plus L.
+ * steps: inference steps run. */
+typedef struct {
+  float loss;
+  float energy;
+  int32_t steps;
+} pcc_step_stats;
+#endif
+
+typedef struct pcc_model pcc_model;
+
+const char *pcc_signature(void);
+pcc_model *pcc_create(void);
+void pcc_destroy(pcc_model *m);
+int pcc_predict(pcc_model *m, const float *const *inputs, float *output);
+int pcc_train_step(pcc_model *m, const float *const *inputs,
+                   const float *target, pcc_step_stats *stats);
+int pcc_compute_gradients(pcc_model *m, const float *const *inputs,
+                          const float *target, pcc_step_stats *stats);
+int64_t pcc_num_params(void);
+const char *pcc_param_name(int64_t i);
+int64_t pcc_param_rank(int64_t i);
+const int64_t *pcc_param_shape(int64_t i);
+float *pcc_param_data(pcc_model *m, int64_t i);
+const float *pcc_param_grad(pcc_model *m, int64_t i);
+int pcc_set_hyperparameter(pcc_model *m, const char *name, double value);
+const char *pcc_last_error(pcc_model *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PCC_PCC_H */

@@ -1,0 +1,492 @@
+//===- PCToLinalg.cpp - pc tensor ops to linalg/tensor/arith/math ---------===//
+#include "pc/PCOps.h"
+#include "pcc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::pc {
+#define GEN_PASS_DEF_PCTOLINALG
+#include "pcc/Conversion/Passes.h.inc"
+} // namespace mlir::pc
+
+using namespace mlir;
+using namespace mlir::pc;
+
+namespace {
+
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+Value f32(OpBuilder &b, Location loc, double v) {
+  return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+}
+
+/// The indexing map that reads an operand of shape `shape` broadcast to a
+/// result of rank `rank`: aligned on the right, size-1 dimensions pinned.
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                       ArrayRef<int64_t> resultShape) {
+  unsigned rank = resultShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    unsigned resultDim = rank - shape.size() + i;
+    exprs.push_back(d == 1 && resultShape[resultDim] != 1
+                        ? getAffineConstantExpr(0, ctx)
+                        : getAffineDimExpr(resultDim, ctx));
+  }
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// An elementwise linalg.generic over `operands` broadcast to `resultType`.
+Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                  ValueRange operands, ScalarFn fn) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value v : operands)
+    maps.push_back(
+        broadcastMap(ctx, tensorType(v).getShape(), resultType.getShape()));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
+  Value init = b.create<tensor::EmptyOp>(loc, resultType.getShape(),
+                                         resultType.getElementType());
+  SmallVector<utils::IteratorType> iters(resultType.getRank(),
+                                         utils::IteratorType::parallel);
+  return b
+      .create<linalg::GenericOp>(
+          loc, resultType, operands, init, maps, iters,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            nb.create<linalg::YieldOp>(nl, fn(nb, nl, args.drop_back()));
+          })
+      .getResult(0);
+}
+
+enum class Combine { Add, Max };
+
+/// Reduces `input` over the dimensions where `keep` is false (a
+/// projected-permutation output), starting from `initValue`.
+Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<bool> keep,
+             Combine combine, double initValue) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = tensorType(input);
+  SmallVector<int64_t> outShape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (auto [i, d] : llvm::enumerate(inType.getShape())) {
+    iters.push_back(keep[i] ? utils::IteratorType::parallel
+                            : utils::IteratorType::reduction);
+    if (keep[i]) {
+      outShape.push_back(d);
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    }
+  }
+  auto outType = RankedTensorType::get(outShape, b.getF32Type());
+  Value init = b.create<tensor::EmptyOp>(loc, outShape, b.getF32Type());
+  init = b.create<linalg::FillOp>(loc, f32(b, loc, initValue), init).result();
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(inType.getRank(), ctx),
+      AffineMap::get(inType.getRank(), 0, outExprs, ctx)};
+  return b
+      .create<linalg::GenericOp>(
+          loc, outType, input, init, maps, iters,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value r = combine == Combine::Add
+                          ? nb.create<arith::AddFOp>(nl, args[0], args[1])
+                                .getResult()
+                          : nb.create<arith::MaximumFOp>(nl, args[0], args[1])
+                                .getResult();
+            nb.create<linalg::YieldOp>(nl, r);
+          })
+      .getResult(0);
+}
+
+/// Reshape between static shapes of equal size through a rank-1 tensor.
+Value reshape(OpBuilder &b, Location loc, Value input,
+              RankedTensorType resultType) {
+  auto inType = tensorType(input);
+  if (inType == resultType)
+    return input;
+  auto flatType =
+      RankedTensorType::get({inType.getNumElements()}, b.getF32Type());
+  auto allDims = [](int64_t rank) {
+    ReassociationIndices r;
+    for (int64_t i = 0; i < rank; ++i)
+      r.push_back(i);
+    return SmallVector<ReassociationIndices>{r};
+  };
+  Value flat = input;
+  if (inType.getRank() == 0)
+    flat = b.create<tensor::ExpandShapeOp>(loc, flatType, input,
+                                           SmallVector<ReassociationIndices>{});
+  else if (inType.getRank() != 1)
+    flat = b.create<tensor::CollapseShapeOp>(loc, flatType, input,
+                                             allDims(inType.getRank()));
+  if (resultType.getRank() == 1)
+    return flat;
+  if (resultType.getRank() == 0)
+    return b.create<tensor::CollapseShapeOp>(
+        loc, resultType, flat, SmallVector<ReassociationIndices>{});
+  return b.create<tensor::ExpandShapeOp>(loc, resultType, flat,
+                                         allDims(resultType.getRank()));
+}
+
+/// Sum of `input` along `axis`, keeping it as a size-1 dimension so that
+/// it broadcasts back against the input.
+Value reduceAxisKeepDim(OpBuilder &b, Location loc, Value input, int64_t axis,
+                        Combine combine, double initValue) {
+  auto inType = tensorType(input);
+  SmallVector<bool> keep(inType.getRank(), true);
+  keep[axis] = false;
+  Value r = reduce(b, loc, input, keep, combine, initValue);
+  SmallVector<int64_t> shape(inType.getShape());
+  shape[axis] = 1;
+  return reshape(b, loc, r, RankedTensorType::get(shape, b.getF32Type()));
+}
+
+Value sumAll(OpBuilder &b, Location loc, Value input) {
+  SmallVector<bool> keep(tensorType(input).getRank(), false);
+  return reduce(b, loc, input, keep, Combine::Add, 0.0);
+}
+
+Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  auto type = tensorType(x);
+  Value max = reduceAxisKeepDim(b, loc, x, axis, Combine::Max,
+                                -std::numeric_limits<float>::infinity());
+  Value e = elementwise(b, loc, type, {x, max},
+                        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                          Value d = nb.create<arith::SubFOp>(nl, a[0], a[1]);
+                          return nb.create<math::ExpOp>(nl, d);
+                        });
+  Value sum = reduceAxisKeepDim(b, loc, e, axis, Combine::Add, 0.0);
+  return elementwise(b, loc, type, {e, sum},
+                     [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                       return nb.create<arith::DivFOp>(nl, a[0], a[1]);
+                     });
+}
+
+/// log(sum(exp(x))) along `axis`, kept as a size-1 dimension.
+Value logSumExp(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  Value max = reduceAxisKeepDim(b, loc, x, axis, Combine::Max,
+                                -std::numeric_limits<float>::infinity());
+  Value e = elementwise(b, loc, tensorType(x), {x, max},
+                        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                          Value d = nb.create<arith::SubFOp>(nl, a[0], a[1]);
+                          return nb.create<math::ExpOp>(nl, d);
+                        });
+  Value sum = reduceAxisKeepDim(b, loc, e, axis, Combine::Add, 0.0);
+  return elementwise(b, loc, tensorType(max), {sum, max},
+                     [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                       Value l = nb.create<math::LogOp>(nl, a[0]);
+                       return nb.create<arith::AddFOp>(nl, l, a[1]);
+                     });
+}
+
+Value scaleBy(OpBuilder &b, Location loc, Value x, double factor) {
+  return elementwise(b, loc, tensorType(x), {x},
+                     [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                       return nb.create<arith::MulFOp>(nl, a[0],
+                                                       f32(nb, nl, factor));
+                     });
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+/// Any op lowered by one elementwise scalar function of its tensor operands.
+template <typename OpTy>
+struct ElementwisePattern : OpConversionPattern<OpTy> {
+  using Fn = std::function<Value(OpTy, OpBuilder &, Location, ValueRange)>;
+  ElementwisePattern(MLIRContext *ctx, Fn fn)
+      : OpConversionPattern<OpTy>(ctx), fn(std::move(fn)) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> tensors;
+    for (Value v : adaptor.getOperands())
+      if (isa<RankedTensorType>(v.getType()))
+        tensors.push_back(v);
+    Value r = elementwise(
+        rewriter, op.getLoc(), tensorType(op->getResult(0)), tensors,
+        [&](OpBuilder &b, Location l, ValueRange a) { return fn(op, b, l, a); });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+  Fn fn;
+};
+
+template <typename OpTy, typename Fn>
+void addElementwise(RewritePatternSet &patterns, Fn fn) {
+  patterns.add<ElementwisePattern<OpTy>>(patterns.getContext(),
+                                         typename ElementwisePattern<OpTy>::Fn(fn));
+}
+
+template <typename OpTy>
+struct LowerWith : OpConversionPattern<OpTy> {
+  using Fn = std::function<Value(OpTy, typename OpTy::Adaptor, OpBuilder &)>;
+  LowerWith(MLIRContext *ctx, Fn fn)
+      : OpConversionPattern<OpTy>(ctx), fn(std::move(fn)) {}
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, fn(op, adaptor, rewriter));
+    return success();
+  }
+  Fn fn;
+};
+
+template <typename OpTy, typename Fn>
+void addLowering(RewritePatternSet &patterns, Fn fn) {
+  patterns.add<LowerWith<OpTy>>(patterns.getContext(),
+                                typename LowerWith<OpTy>::Fn(fn));
+}
+
+Value lowerMatMul(MatMulOp op, MatMulOp::Adaptor a, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = tensorType(op.getResult());
+  Value init = b.create<tensor::EmptyOp>(loc, type.getShape(), b.getF32Type());
+  init = b.create<linalg::FillOp>(loc, f32(b, loc, 0.0), init).result();
+  Value lhs = a.getLhs(), rhs = a.getRhs();
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  if (tl && tr) {
+    // A^T B^T: materialise A^T, then use the B-transposed form.
+    auto at = tensorType(lhs).getShape();
+    Value dst = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{at[1], at[0]},
+                                          b.getF32Type());
+    lhs = b.create<linalg::TransposeOp>(loc, lhs, dst,
+                                        ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+    tl = false;
+  }
+  if (tl)
+    return b.create<linalg::MatmulTransposeAOp>(loc, type, ValueRange{lhs, rhs},
+                                                init)
+        .getResult(0);
+  if (tr)
+    return b.create<linalg::MatmulTransposeBOp>(loc, type, ValueRange{lhs, rhs},
+                                                init)
+        .getResult(0);
+  return b.create<linalg::MatmulOp>(loc, type, ValueRange{lhs, rhs}, init)
+      .getResult(0);
+}
+
+Value lowerSumTo(SumToOp op, SumToOp::Adaptor a, OpBuilder &b) {
+  auto inShape = tensorType(a.getInput()).getShape();
+  auto outType = tensorType(op.getResult());
+  auto outShape = outType.getShape();
+  SmallVector<bool> keep(inShape.size());
+  size_t lead = inShape.size() - outShape.size();
+  for (size_t i = 0; i < inShape.size(); ++i)
+    keep[i] = i >= lead && outShape[i - lead] == inShape[i];
+  Value r = reduce(b, op.getLoc(), a.getInput(), keep, Combine::Add, 0.0);
+  return reshape(b, op.getLoc(), r, outType);
+}
+
+Value lowerLoss(LossOp op, LossOp::Adaptor a, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value y = a.getOutput(), t = a.getTarget();
+  auto type = tensorType(y);
+  double invBatch = 1.0 / type.getShape()[0];
+  Value perElement;
+  if (op.getKind() == LossKind::mse) {
+    perElement = elementwise(b, loc, type, {y, t},
+                             [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                               Value d = nb.create<arith::SubFOp>(nl, v[0], v[1]);
+                               return nb.create<arith::MulFOp>(nl, d, d);
+                             });
+    invBatch *= 0.5;
+  } else {
+    int64_t axis = type.getRank() - 1;
+    Value lse = logSumExp(b, loc, y, axis);
+    perElement = elementwise(b, loc, type, {t, lse, y},
+                             [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                               Value d = nb.create<arith::SubFOp>(nl, v[1], v[2]);
+                               return nb.create<arith::MulFOp>(nl, v[0], d);
+                             });
+  }
+  return scaleBy(b, loc, sumAll(b, loc, perElement), invBatch);
+}
+
+Value lowerLossError(LossErrorOp op, LossErrorOp::Adaptor a, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value y = a.getOutput(), t = a.getTarget();
+  auto type = tensorType(y);
+  double invBatch = 1.0 / type.getShape()[0];
+  if (op.getKind() == LossKind::mse)
+    return elementwise(b, loc, type, {t, y},
+                       [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                         Value d = nb.create<arith::SubFOp>(nl, v[0], v[1]);
+                         return nb.create<arith::MulFOp>(nl, d,
+                                                         f32(nb, nl, invBatch));
+                       });
+  int64_t axis = type.getRank() - 1;
+  Value p = softmax(b, loc, y, axis);
+  Value mass = reduceAxisKeepDim(b, loc, t, axis, Combine::Add, 0.0);
+  return elementwise(b, loc, type, {t, p, mass},
+                     [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                       Value pm = nb.create<arith::MulFOp>(nl, v[1], v[2]);
+                       Value d = nb.create<arith::SubFOp>(nl, v[0], pm);
+                       return nb.create<arith::MulFOp>(nl, d,
+                                                       f32(nb, nl, invBatch));
+                     });
+}
+
+void populatePatterns(RewritePatternSet &patterns) {
+  using V = ValueRange;
+  using B = OpBuilder;
+  using L = Location;
+  addElementwise<AddOp>(patterns, [](AddOp, B &b, L l, V a) -> Value {
+    return b.create<arith::AddFOp>(l, a[0], a[1]);
+  });
+  addElementwise<SubOp>(patterns, [](SubOp, B &b, L l, V a) -> Value {
+    return b.create<arith::SubFOp>(l, a[0], a[1]);
+  });
+  addElementwise<ErrorOp>(patterns, [](ErrorOp, B &b, L l, V a) -> Value {
+    return b.create<arith::SubFOp>(l, a[0], a[1]);
+  });
+  addElementwise<MulOp>(patterns, [](MulOp, B &b, L l, V a) -> Value {
+    return b.create<arith::MulFOp>(l, a[0], a[1]);
+  });
+  addElementwise<DivOp>(patterns, [](DivOp, B &b, L l, V a) -> Value {
+    return b.create<arith::DivFOp>(l, a[0], a[1]);
+  });
+  addElementwise<NegOp>(patterns, [](NegOp, B &b, L l, V a) -> Value {
+    return b.create<arith::NegFOp>(l, a[0]);
+  });
+  addElementwise<ReluOp>(patterns, [](ReluOp, B &b, L l, V a) -> Value {
+    return b.create<arith::MaximumFOp>(l, a[0], f32(b, l, 0.0));
+  });
+  addElementwise<LeakyReluOp>(patterns, [](LeakyReluOp op, B &b, L l, V a) -> Value {
+    Value pos = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, a[0],
+                                        f32(b, l, 0.0));
+    Value neg = b.create<arith::MulFOp>(
+        l, a[0], f32(b, l, op.getAlpha().convertToFloat()));
+    return b.create<arith::SelectOp>(l, pos, a[0], neg);
+  });
+  addElementwise<SigmoidOp>(patterns, [](SigmoidOp, B &b, L l, V a) -> Value {
+    Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, a[0]));
+    Value d = b.create<arith::AddFOp>(l, f32(b, l, 1.0), e);
+    return b.create<arith::DivFOp>(l, f32(b, l, 1.0), d);
+  });
+  addElementwise<TanhOp>(patterns, [](TanhOp, B &b, L l, V a) -> Value {
+    return b.create<math::TanhOp>(l, a[0]);
+  });
+  addElementwise<ExpOp>(patterns, [](ExpOp, B &b, L l, V a) -> Value {
+    return b.create<math::ExpOp>(l, a[0]);
+  });
+  addElementwise<LogOp>(patterns, [](LogOp, B &b, L l, V a) -> Value {
+    return b.create<math::LogOp>(l, a[0]);
+  });
+  addElementwise<ReluGradOp>(patterns, [](ReluGradOp, B &b, L l, V a) -> Value {
+    Value pos = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, a[1],
+                                        f32(b, l, 0.0));
+    return b.create<arith::SelectOp>(l, pos, a[0], f32(b, l, 0.0));
+  });
+  addElementwise<LeakyReluGradOp>(
+      patterns, [](LeakyReluGradOp op, B &b, L l, V a) -> Value {
+        Value pos = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, a[1],
+                                            f32(b, l, 0.0));
+        Value neg = b.create<arith::MulFOp>(
+            l, a[0], f32(b, l, op.getAlpha().convertToFloat()));
+        return b.create<arith::SelectOp>(l, pos, a[0], neg);
+      });
+  addElementwise<SigmoidGradOp>(patterns, [](SigmoidGradOp, B &b, L l, V a) -> Value {
+    Value oneMinus = b.create<arith::SubFOp>(l, f32(b, l, 1.0), a[1]);
+    Value d = b.create<arith::MulFOp>(l, a[1], oneMinus);
+    return b.create<arith::MulFOp>(l, a[0], d);
+  });
+  addElementwise<TanhGradOp>(patterns, [](TanhGradOp, B &b, L l, V a) -> Value {
+    Value sq = b.create<arith::MulFOp>(l, a[1], a[1]);
+    Value d = b.create<arith::SubFOp>(l, f32(b, l, 1.0), sq);
+    return b.create<arith::MulFOp>(l, a[0], d);
+  });
+
+  addLowering<SoftmaxOp>(patterns, [](SoftmaxOp op, SoftmaxOp::Adaptor a, B &b) {
+    return softmax(b, op.getLoc(), a.getInput(), op.getAxis());
+  });
+  addLowering<LogSoftmaxOp>(
+      patterns, [](LogSoftmaxOp op, LogSoftmaxOp::Adaptor a, B &b) {
+        Value lse = logSumExp(b, op.getLoc(), a.getInput(), op.getAxis());
+        return elementwise(b, op.getLoc(), tensorType(a.getInput()),
+                           {a.getInput(), lse},
+                           [](B &nb, L nl, V v) -> Value {
+                             return nb.create<arith::SubFOp>(nl, v[0], v[1]);
+                           });
+      });
+  addLowering<SoftmaxGradOp>(
+      patterns, [](SoftmaxGradOp op, SoftmaxGradOp::Adaptor a, B &b) {
+        L loc = op.getLoc();
+        auto type = tensorType(a.getGrad());
+        Value gy = elementwise(b, loc, type, {a.getGrad(), a.getPrimal()},
+                               [](B &nb, L nl, V v) -> Value {
+                                 return nb.create<arith::MulFOp>(nl, v[0], v[1]);
+                               });
+        Value s = reduceAxisKeepDim(b, loc, gy, op.getAxis(), Combine::Add, 0.0);
+        return elementwise(b, loc, type, {a.getGrad(), a.getPrimal(), s},
+                           [](B &nb, L nl, V v) -> Value {
+                             Value d = nb.create<arith::SubFOp>(nl, v[0], v[2]);
+                             return nb.create<arith::MulFOp>(nl, v[1], d);
+                           });
+      });
+  addLowering<LogSoftmaxGradOp>(
+      patterns, [](LogSoftmaxGradOp op, LogSoftmaxGradOp::Adaptor a, B &b) {
+        L loc = op.getLoc();
+        auto type = tensorType(a.getGrad());
+        Value s = reduceAxisKeepDim(b, loc, a.getGrad(), op.getAxis(),
+                                    Combine::Add, 0.0);
+        return elementwise(b, loc, type, {a.getGrad(), a.getPrimal(), s},
+                           [](B &nb, L nl, V v) -> Value {
+                             Value e = nb.create<math::ExpOp>(nl, v[1]);
+                             Value p = nb.create<arith::MulFOp>(nl, e, v[2]);
+                             return nb.create<arith::SubFOp>(nl, v[0], p);
+                           });
+      });
+  addLowering<MatMulOp>(patterns, lowerMatMul);
+  addLowering<ReshapeOp>(patterns, [](ReshapeOp op, ReshapeOp::Adaptor a, B &b) {
+    return reshape(b, op.getLoc(), a.getInput(), tensorType(op.getResult()));
+  });
+  addLowering<TransposeOp>(patterns, [](TransposeOp op, TransposeOp::Adaptor a, B &b) {
+    auto type = tensorType(op.getResult());
+    Value dst = b.create<tensor::EmptyOp>(op.getLoc(), type.getShape(),
+                                          b.getF32Type());
+    return b.create<linalg::TransposeOp>(op.getLoc(), a.getInput(), dst,
+                                         op.getPerm())
+        .getResult()[0];
+  });
+  addLowering<SumToOp>(patterns, lowerSumTo);
+  addLowering<LossOp>(patterns, lowerLoss);
+  addLowering<LossErrorOp>(patterns, lowerLossError);
+  addLowering<HalfSqNormOp>(patterns, [](HalfSqNormOp op, HalfSqNormOp::Adaptor a, B &b) {
+    L loc = op.getLoc();
+    Value sq = elementwise(b, loc, tensorType(a.getInput()), {a.getInput()},
+                           [](B &nb, L nl, V v) -> Value {
+                             return nb.create<arith::MulFOp>(nl, v[0], v[0]);
+                           });
+    return scaleBy(b, loc, sumAll(b, loc, sq), 0.5);
+  });
+}
+
+struct PCToLinalgPass : mlir::pc::impl::PCToLinalgBase<PCToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<PCDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect,
+                           func::FuncDialect, scf::SCFDialect>();
+    RewritePatternSet patterns(ctx);
+    populatePatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

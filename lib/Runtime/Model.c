@@ -1,0 +1,202 @@
+/* Model.c - the library ABI (pcc.h) on top of the compiled kernels. */
+#include "Runtime.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pcc_rt_model {
+  float **params, **grads, **moments, **velocities;
+  double learning_rate, inference_rate;
+  int64_t inference_steps, adam_step;
+  char error[512];
+};
+
+static int fail(pcc_rt_model *m, const char *fmt, ...) {
+  if (m) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->error, sizeof m->error, fmt, ap);
+    va_end(ap);
+  }
+  return 1;
+}
+
+static float **allocBuffers(const pcc_rt_desc *d) {
+  float **bufs = calloc((size_t)d->num_params + 1, sizeof(float *));
+  if (!bufs)
+    return NULL;
+  for (int64_t i = 0; i < d->num_params; ++i) {
+    bufs[i] = calloc((size_t)d->param_sizes[i] + 1, sizeof(float));
+    if (!bufs[i])
+      return NULL; /* the caller frees what was allocated */
+  }
+  return bufs;
+}
+
+static void freeBuffers(const pcc_rt_desc *d, float **bufs) {
+  if (!bufs)
+    return;
+  for (int64_t i = 0; i < d->num_params; ++i)
+    free(bufs[i]);
+  free(bufs);
+}
+
+pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d) {
+  pcc_rt_model *m = calloc(1, sizeof *m);
+  if (!m)
+    return NULL;
+  m->params = allocBuffers(d);
+  m->grads = allocBuffers(d);
+  m->moments = allocBuffers(d);
+  m->velocities = allocBuffers(d);
+  if (!m->params || !m->grads || !m->moments || !m->velocities) {
+    /* allocBuffers leaves partially filled arrays zeroed past the failure */
+    freeBuffers(d, m->params);
+    freeBuffers(d, m->grads);
+    freeBuffers(d, m->moments);
+    freeBuffers(d, m->velocities);
+    free(m);
+    return NULL;
+  }
+  const float *src = d->init_data;
+  for (int64_t i = 0; i < d->num_params; ++i) {
+    memcpy(m->params[i], src, (size_t)d->param_sizes[i] * sizeof(float));
+    src += d->param_sizes[i];
+  }
+  m->learning_rate = d->learning_rate;
+  m->inference_rate = d->inference_rate;
+  m->inference_steps = d->inference_steps;
+  m->error[0] = '\0';
+  return m;
+}
+
+void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m) {
+  if (!m)
+    return;
+  freeBuffers(d, m->params);
+  freeBuffers(d, m->grads);
+  freeBuffers(d, m->moments);
+  freeBuffers(d, m->velocities);
+  free(m);
+}
+
+static int checkInputs(const pcc_rt_desc *d, pcc_rt_model *m,
+                       const float *const *inputs) {
+  if (!inputs)
+    return fail(m, "inputs is NULL (expected an array of %lld pointers)",
+                (long long)d->num_inputs);
+  for (int64_t i = 0; i < d->num_inputs; ++i)
+    if (!inputs[i])
+      return fail(m, "inputs[%lld] is NULL", (long long)i);
+  return 0;
+}
+
+int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
+                   const float *const *inputs, float *output) {
+  if (!m)
+    return 1;
+  if (checkInputs(d, m, inputs))
+    return 1;
+  if (!output)
+    return fail(m, "output is NULL (expected %lld floats)",
+                (long long)d->output_size);
+  d->predict(m->params, inputs, output);
+  return 0;
+}
+
+int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
+                 const float *const *inputs, const float *target,
+                 pcc_step_stats *stats, int update) {
+  if (!m)
+    return 1;
+  if (checkInputs(d, m, inputs))
+    return 1;
+  if (!target)
+    return fail(m, "target is NULL (expected %lld floats)",
+                (long long)d->output_size);
+  int64_t steps = d->fixed_steps > 0 ? d->fixed_steps : m->inference_steps;
+  float loss = 0.0f, energy = 0.0f;
+  d->train(m->params, inputs, target, steps, (float)m->inference_rate,
+           m->grads, &loss, &energy);
+  if (stats) {
+    stats->loss = loss;
+    stats->energy = energy;
+    stats->steps = (int32_t)steps;
+  }
+  if (!update)
+    return 0;
+  if (!isfinite(loss))
+    return fail(m, "loss is not finite (%g); parameters left unchanged",
+                (double)loss);
+  m->adam_step++;
+  for (int64_t i = 0; i < d->num_params; ++i) {
+    if (d->optimizer == PCC_RT_ADAM)
+      pcc_rt_adam(m->params[i], m->grads[i], m->moments[i], m->velocities[i],
+                  d->param_sizes[i], (float)m->learning_rate, m->adam_step);
+    else
+      pcc_rt_sgd(m->params[i], m->grads[i], d->param_sizes[i],
+                 (float)m->learning_rate);
+  }
+  return 0;
+}
+
+static int validIndex(const pcc_rt_desc *d, int64_t i) {
+  return i >= 0 && i < d->num_params;
+}
+
+const char *pcc_rt_param_name(const pcc_rt_desc *d, int64_t i) {
+  return validIndex(d, i) ? d->param_names[i] : NULL;
+}
+int64_t pcc_rt_param_rank(const pcc_rt_desc *d, int64_t i) {
+  return validIndex(d, i) ? d->param_ranks[i] : -1;
+}
+const int64_t *pcc_rt_param_shape(const pcc_rt_desc *d, int64_t i) {
+  return validIndex(d, i) ? d->param_shapes[i] : NULL;
+}
+float *pcc_rt_param_data(const pcc_rt_desc *d, pcc_rt_model *m, int64_t i) {
+  return m && validIndex(d, i) ? m->params[i] : NULL;
+}
+const float *pcc_rt_param_grad(const pcc_rt_desc *d, pcc_rt_model *m,
+                               int64_t i) {
+  return m && validIndex(d, i) ? m->grads[i] : NULL;
+}
+
+int pcc_rt_set_hyperparameter(pcc_rt_model *m, const char *name,
+                              double value) {
+  if (!m)
+    return 1;
+  if (!name)
+    return fail(m, "hyper-parameter name is NULL");
+  if (!isfinite(value))
+    return fail(m, "hyper-parameter '%s' must be finite", name);
+  if (strcmp(name, "learning_rate") == 0) {
+    if (value < 0)
+      return fail(m, "learning_rate must be >= 0, got %g", value);
+    m->learning_rate = value;
+    return 0;
+  }
+  if (strcmp(name, "inference_rate") == 0) {
+    if (value <= 0)
+      return fail(m, "inference_rate must be > 0, got %g", value);
+    m->inference_rate = value;
+    return 0;
+  }
+  if (strcmp(name, "inference_steps") == 0) {
+    if (value < 1 || value > 1e9 || value != floor(value))
+      return fail(m, "inference_steps must be a whole number from 1 to 1e9, "
+                     "got %g", value);
+    m->inference_steps = (int64_t)value;
+    return 0;
+  }
+  return fail(m, "unknown hyper-parameter '%s' (expected learning_rate, "
+                 "inference_rate or inference_steps)", name);
+}
+
+const char *pcc_rt_last_error(pcc_rt_model *m) {
+  if (!m)
+    return "model is NULL";
+  return m->error;
+}

@@ -1,0 +1,72 @@
+/* Runtime.h - the interface between generated glue and pcc's runtime.
+ *
+ * The glue that pcc writes for each model fills a pcc_rt_desc (shapes,
+ * names, initial values, the compiled kernels) and forwards every ABI
+ * function to the pcc_rt_* implementation here. */
+#ifndef PCC_RUNTIME_RUNTIME_H
+#define PCC_RUNTIME_RUNTIME_H
+
+#include <stdint.h>
+
+#ifndef PCC_STEP_STATS_DEFINED
+#define PCC_STEP_STATS_DEFINED
+typedef struct {
+  float loss;
+  float energy;
+  int32_t steps;
+} pcc_step_stats;
+#endif
+
+typedef enum { PCC_RT_SGD = 0, PCC_RT_ADAM = 1 } pcc_rt_optimizer;
+
+typedef struct pcc_rt_model pcc_rt_model;
+
+typedef struct pcc_rt_desc {
+  int64_t num_inputs;
+  const int64_t *input_sizes; /* elements, batch included */
+  int64_t output_size;
+  int64_t num_params;
+  const char *const *param_names;
+  const int64_t *param_ranks;
+  const int64_t *const *param_shapes;
+  const int64_t *param_sizes;
+  const float *init_data; /* all parameters, concatenated */
+  const char *signature;
+  pcc_rt_optimizer optimizer;
+  double learning_rate, inference_rate;
+  int64_t inference_steps;
+  /* >0: the algorithm runs a fixed number of steps (zil: the depth). */
+  int64_t fixed_steps;
+  void (*predict)(float *const *params, const float *const *inputs,
+                  float *output);
+  void (*train)(float *const *params, const float *const *inputs,
+                const float *target, int64_t steps, float rate,
+                float *const *grads, float *loss, float *energy);
+} pcc_rt_desc;
+
+pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d);
+void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m);
+int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
+                   const float *const *inputs, float *output);
+int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
+                 const float *const *inputs, const float *target,
+                 pcc_step_stats *stats, int update);
+const char *pcc_rt_param_name(const pcc_rt_desc *d, int64_t i);
+int64_t pcc_rt_param_rank(const pcc_rt_desc *d, int64_t i);
+const int64_t *pcc_rt_param_shape(const pcc_rt_desc *d, int64_t i);
+float *pcc_rt_param_data(const pcc_rt_desc *d, pcc_rt_model *m, int64_t i);
+const float *pcc_rt_param_grad(const pcc_rt_desc *d, pcc_rt_model *m,
+                               int64_t i);
+int pcc_rt_set_hyperparameter(pcc_rt_model *m, const char *name, double value);
+const char *pcc_rt_last_error(pcc_rt_model *m);
+
+/* C += op(A) op(B), row-major, op transposes when the flag is set. Called
+ * by compiled kernels (pc-matmul-to-runtime); pointers come as integers. */
+void pcc_rt_sgemm(int64_t trans_a, int64_t trans_b, int64_t m, int64_t n,
+                  int64_t k, int64_t a, int64_t b, int64_t c);
+
+void pcc_rt_sgd(float *p, const float *g, int64_t n, float lr);
+void pcc_rt_adam(float *p, const float *g, float *mom, float *vel, int64_t n,
+                 float lr, int64_t step);
+
+#endif

@@ -1,0 +1,269 @@
+//===- Compiler.cpp - ONNX file to emitted artefact ------------------------===//
+#include "ModelInfo.h"
+#include "pcc/Import/OnnxImporter.h"
+#include "pcc/Target/Compiler.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace {
+
+/// Collects the first error diagnostic as one line naming its location.
+struct FirstError {
+  std::string message;
+  ScopedDiagnosticHandler handler;
+  explicit FirstError(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &d) {
+          if (d.getSeverity() != DiagnosticSeverity::Error || !message.empty())
+            return success();
+          std::string where;
+          if (auto name = dyn_cast<NameLoc>(d.getLocation()))
+            where = "node '" + name.getName().str() + "': ";
+          message = where + d.str();
+          std::replace(message.begin(), message.end(), '\n', ' ');
+          return success();
+        }) {}
+};
+
+pcc::TensorInfo tensorInfo(std::string name, Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return {std::move(name), std::vector<int64_t>(t.getShape().begin(),
+                                                t.getShape().end())};
+}
+
+pcc::ModelInfo collectModelInfo(ModuleOp module) {
+  pcc::ModelInfo info;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func->hasAttr("pc.graph"))
+      continue;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      auto name = func.getArgAttrOfType<StringAttr>(i, "pc.name");
+      auto role = func.getArgAttrOfType<StringAttr>(i, "pc.role");
+      pcc::TensorInfo t =
+          tensorInfo(name ? name.str() : "", func.getArgument(i).getType());
+      if (role && role.getValue() == "param") {
+        auto init = func.getArgAttrOfType<DenseElementsAttr>(i, "pc.init");
+        for (float v : init.getValues<float>())
+          info.initData.push_back(v);
+        info.params.push_back(std::move(t));
+      } else {
+        info.inputs.push_back(std::move(t));
+      }
+    }
+    info.output = tensorInfo("output", func.getResultTypes()[0]);
+  }
+  return info;
+}
+
+/// Writes `text` to `path` ("-" is stdout); keeps the file only on success.
+int writeText(const std::string &path, const std::function<void(llvm::raw_ostream &)> &fn,
+              std::string &error) {
+  std::string err;
+  auto file = openOutputFile(path, &err);
+  if (!file) {
+    error = err;
+    return 1;
+  }
+  fn(file->os());
+  file->keep();
+  return 0;
+}
+
+int printModule(ModuleOp module, const std::string &path, std::string &error) {
+  OpPrintingFlags flags;
+  flags.elideLargeElementsAttrs(16);
+  return writeText(path, [&](llvm::raw_ostream &os) { module.print(os, flags); },
+                   error);
+}
+
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const pcc::CompileOptions &o, std::string &error) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+  std::string triple =
+      o.mtriple.empty() ? llvm::sys::getDefaultTargetTriple() : o.mtriple;
+  std::string lookupError;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    error = "unknown target triple '" + triple + "': " + lookupError;
+    return nullptr;
+  }
+  std::string cpu = o.mcpu;
+  std::string features;
+  if (cpu.empty() && o.mtriple.empty()) {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+        features += (features.empty() ? "" : ",") +
+                    std::string(f.second ? "+" : "-") + f.first().str();
+  } else if (cpu.empty()) {
+    cpu = "generic";
+  }
+  llvm::TargetOptions options;
+  auto level = o.optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : o.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : o.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                 : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt, level));
+  if (!tm) {
+    error = "cannot create a target machine for '" + triple + "'";
+    return nullptr;
+  }
+  if (!o.mcpu.empty() && !tm->getMCSubtargetInfo()->isCPUStringValid(o.mcpu)) {
+    error = "unknown --mcpu '" + o.mcpu + "' for target '" + triple + "'";
+    return nullptr;
+  }
+  return tm;
+}
+
+int emitObject(llvm::Module &module, llvm::TargetMachine &tm,
+               const std::string &path, std::string &error) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path + "': " + ec.message();
+    return 1;
+  }
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, out.os(), nullptr,
+                             llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return 1;
+  }
+  pm.run(module);
+  out.keep();
+  return 0;
+}
+
+std::string defaultOutput(const pcc::CompileOptions &o) {
+  llvm::SmallString<128> path(llvm::sys::path::filename(o.input));
+  switch (o.emit) {
+  case pcc::EmitKind::Lib:
+    llvm::sys::path::replace_extension(path, ".so");
+    return path.str().str();
+  case pcc::EmitKind::Obj:
+    llvm::sys::path::replace_extension(path, ".o");
+    return path.str().str();
+  case pcc::EmitKind::Header:
+    llvm::sys::path::replace_extension(path, ".h");
+    return path.str().str();
+  default:
+    return "-";
+  }
+}
+
+} // namespace
+
+int pcc::compile(const CompileOptions &in, std::string &error) {
+  CompileOptions o = in;
+  if (o.output.empty())
+    o.output = defaultOutput(o);
+
+  static std::once_flag registered;
+  std::call_once(registered, registerPCCPasses);
+  DialectRegistry registry;
+  registerPCCDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.disableMultithreading(); // two cores; pass-level threads only add noise
+  FirstError diag(&ctx);
+
+  ImportOptions importOptions;
+  importOptions.batch = o.batch;
+  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, o.input, importOptions, error);
+  if (!module)
+    return 1;
+  ModelInfo info = collectModelInfo(*module);
+
+  if (o.emit == EmitKind::Header)
+    return writeText(o.output,
+                     [&](llvm::raw_ostream &os) { os << headerText(info, o); },
+                     error);
+  if (o.emit == EmitKind::PC)
+    return printModule(*module, o.output, error);
+
+  auto run = [&](const std::function<void(PassManager &)> &build) {
+    PassManager pm(&ctx);
+    build(pm);
+    if (succeeded(pm.run(*module)))
+      return true;
+    error = diag.message.empty() ? "a compiler pass failed" : diag.message;
+    return false;
+  };
+
+  if (!run([&](PassManager &pm) { buildPCPipeline(pm, o.pc); }))
+    return 1;
+  if (auto train = module->lookupSymbol<func::FuncOp>("pcc_train"))
+    if (auto steps = train->getAttrOfType<IntegerAttr>("pc.fixed_steps"))
+      info.fixedSteps = steps.getInt();
+  if (o.emit == EmitKind::PCTrain)
+    return printModule(*module, o.output, error);
+
+  if (!run([&](PassManager &pm) { buildLinalgPipeline(pm); }))
+    return 1;
+  if (o.emit == EmitKind::Linalg)
+    return printModule(*module, o.output, error);
+
+  if (!run([&](PassManager &pm) { buildLLVMPipeline(pm, o.prefix); }))
+    return 1;
+  if (o.emit == EmitKind::LLVMDialect)
+    return printModule(*module, o.output, error);
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, "pcc_model");
+  if (!llvmModule) {
+    error = diag.message.empty() ? "translation to LLVM IR failed" : diag.message;
+    return 1;
+  }
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(o, error);
+  if (!tm)
+    return 1;
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setTargetTriple(tm->getTargetTriple().str());
+  auto optimize = makeOptimizingTransformer(o.optLevel, 0, tm.get());
+  if (llvm::Error err = optimize(llvmModule.get())) {
+    error = "LLVM optimisation failed: " + llvm::toString(std::move(err));
+    return 1;
+  }
+  if (o.emit == EmitKind::LLVMIR)
+    return writeText(o.output,
+                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
+                     error);
+  if (o.emit == EmitKind::Obj)
+    return emitObject(*llvmModule, *tm, o.output, error);
+
+  llvm::SmallString<128> dir;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("pcc", dir)) {
+    error = "cannot create a temporary directory: " + ec.message();
+    return 1;
+  }
+  std::string object = (dir + "/model.o").str();
+  int rc = emitObject(*llvmModule, *tm, object, error);
+  if (rc == 0)
+    rc = writeLibrary(info, o, object, error);
+  llvm::sys::fs::remove_directories(dir);
+  return rc;
+}

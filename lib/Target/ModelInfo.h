@@ -1,0 +1,45 @@
+//===- ModelInfo.h - what the emitted library needs to know ----*- C++ -*-===//
+#ifndef PCC_LIB_TARGET_MODELINFO_H
+#define PCC_LIB_TARGET_MODELINFO_H
+
+#include "pcc/Target/Compiler.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pcc {
+
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t size() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+};
+
+struct ModelInfo {
+  std::vector<TensorInfo> inputs, params;
+  std::vector<float> initData; // all parameters, concatenated
+  TensorInfo output;
+  /// >0: steps the algorithm always runs (zil); -1: none (bp); 0: run time.
+  int64_t fixedSteps = 0;
+};
+
+/// The C glue, the initial values and the link step that turn the kernel
+/// object into `options.output`.
+int writeLibrary(const ModelInfo &info, const CompileOptions &options,
+                 const std::string &objectPath, std::string &error);
+
+/// A C header declaring the prefixed ABI and the model's shapes.
+std::string headerText(const ModelInfo &info, const CompileOptions &options);
+
+/// The JSON that `pcc_signature` returns.
+std::string signatureJson(const ModelInfo &info, const CompileOptions &options);
+
+} // namespace pcc
+
+#endif

@@ -1,0 +1,83 @@
+//===- Pipeline.cpp - pcc's pass pipelines ---------------------------------===//
+#include "pcc/Target/Pipeline.h"
+#include "pc/PCOps.h"
+#include "pcc/Conversion/Passes.h"
+#include "pcc/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+static void addTextual(OpPassManager &pm, StringRef pipeline) {
+  // The pipelines are fixed strings: a parse failure is a bug in pcc.
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("pcc: invalid internal pass pipeline");
+}
+
+void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
+  pm.addPass(pc::createPCInsertNodes());
+  pc::PCBuildTrainingOptions build;
+  build.algorithm = options.algorithm;
+  build.loss = options.loss;
+  pm.addPass(pc::createPCBuildTraining(build));
+  // Everything whose inputs are fixed during relaxation (for example the
+  // prediction of a vertex whose parents are all clamped) leaves the loop.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createLoopInvariantCodeMotionPass());
+  pm.addPass(createCSEPass());
+}
+
+void pcc::buildLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(pc::createPCToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
+  addTextual(pm, "pc-entry-points{prefix=" + prefix + "}");
+  addTextual(pm,
+             "one-shot-bufferize{bufferize-function-boundaries "
+             "function-boundary-type-conversion=identity-layout-map "
+             "allow-return-allocs-from-loops},"
+             "buffer-deallocation-pipeline,canonicalize,"
+             "pc-matmul-to-runtime,"
+             "func.func(convert-linalg-to-loops),"
+             "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+             "convert-math-to-llvm,convert-math-to-libm,"
+             "convert-arith-to-llvm,finalize-memref-to-llvm,"
+             "convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
+             "reconcile-unrealized-casts");
+}
+
+void pcc::registerPCCDialects(DialectRegistry &registry) {
+  registry.insert<pc::PCDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+void pcc::registerPCCPasses() {
+  registerAllPasses();
+  pc::registerPCTransformsPasses();
+  pc::registerPCConversionPasses();
+  static PassPipelineRegistration<> pcPipeline(
+      "pcc-pc", "pcc's predictive-coding pipeline (il, mse)",
+      [](OpPassManager &pm) { buildPCPipeline(pm, PCOptions()); });
+  static PassPipelineRegistration<> linalgPipeline(
+      "pcc-linalg", "pcc's lowering to linalg on tensors",
+      [](OpPassManager &pm) { buildLinalgPipeline(pm); });
+  static PassPipelineRegistration<> llvmPipeline(
+      "pcc-llvm", "pcc's lowering from linalg on tensors to the LLVM dialect",
+      [](OpPassManager &pm) { buildLLVMPipeline(pm, "pcc"); });
+}

@@ -1,0 +1,418 @@
+//===- BuildTraining.cpp - relaxation loop and local learning rules -------===//
+//
+// Builds `pcc_predict` and `pcc_train` from the noded graph. Everything that
+// differentiates goes through LocalDerivativeOpInterface; this file knows no
+// op but the pc structural ones.
+//
+//===----------------------------------------------------------------------===//
+#include "GraphInfo.h"
+#include "pc/PCOps.h"
+#include "pcc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::pc {
+#define GEN_PASS_DEF_PCBUILDTRAINING
+#include "pcc/Transforms/Passes.h.inc"
+} // namespace mlir::pc
+
+using namespace mlir;
+using namespace mlir::pc;
+
+namespace {
+
+enum class Algorithm { IL, FPA, ZIL, BP };
+
+/// Accumulates sums of tensors keyed by a value of the original graph.
+class Accumulator {
+public:
+  void add(OpBuilder &b, Location loc, Value key, Value term) {
+    Value &slot = sums[key];
+    slot = slot ? b.create<AddOp>(loc, slot.getType(), slot, term).getResult()
+                : term;
+  }
+  Value lookup(Value key) const { return sums.lookup(key); }
+
+private:
+  llvm::DenseMap<Value, Value> sums;
+};
+
+class TrainingBuilder {
+public:
+  TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss)
+      : info(info), algorithm(algorithm), loss(loss),
+        graphLoc(func::FuncOp(info.func).getLoc()) {
+    for (auto [i, v] : llvm::enumerate(info.vertices)) {
+      vertexIndex[v] = i;
+      if (v == info.outputVertex)
+        continue;
+      for (Operation *user : v->getResult(0).getUsers())
+        if (auto value = dyn_cast<ValueOp>(user))
+          valueNode[v] = value;
+    }
+    for (Operation *v : info.vertices)
+      if (valueNode.count(v))
+        hidden.push_back(v);
+  }
+
+  void buildPredict(OpBuilder &b);
+  LogicalResult buildTrain(OpBuilder &b);
+
+private:
+  Location loc() const { return graphLoc; }
+
+  /// The vertex whose value node is `v`, or null.
+  Operation *vertexOfValue(Value v) const {
+    if (auto value = v.getDefiningOp<ValueOp>())
+      return value.getPrediction().getDefiningOp();
+    return nullptr;
+  }
+
+  /// For vertex `orig` evaluated as `inst` (whose operands are the current
+  /// values), adds J^T eps to each parent's accumulator: hidden parents in
+  /// `toValues` (when given), parameters and parameter expressions in
+  /// `toParams` (when given).
+  void propagate(OpBuilder &b, Operation *orig, Operation *inst, Value eps,
+                 Accumulator *toValues, Accumulator *toParams) {
+    auto iface = cast<LocalDerivativeOpInterface>(inst);
+    for (auto [index, operand] : llvm::enumerate(orig->getOperands())) {
+      if (Operation *parent = vertexOfValue(operand)) {
+        if (toValues)
+          toValues->add(b, loc(), parent->getResult(0),
+                        iface.buildOperandVJP(b, index, eps));
+        continue;
+      }
+      if (info.activity.contains(operand) || !toParams)
+        continue; // a clamped input
+      if (isa_and_nonnull<arith::ConstantOp>(operand.getDefiningOp()))
+        continue;
+      toParams->add(b, loc(), operand, iface.buildOperandVJP(b, index, eps));
+    }
+  }
+
+  /// Back-propagates parameter-expression adjoints to the parameters and
+  /// returns -adjoint (the gradient estimate) for every parameter.
+  SmallVector<Value> parameterGradients(OpBuilder &b, Accumulator &adj,
+                                        const IRMapping &fwd) {
+    for (Operation *op : llvm::reverse(info.paramExprs)) {
+      if (op->getNumResults() != 1)
+        continue;
+      Value a = adj.lookup(op->getResult(0));
+      auto iface = dyn_cast<LocalDerivativeOpInterface>(fwd.lookup(op));
+      if (!a || !iface)
+        continue;
+      for (auto [index, operand] : llvm::enumerate(op->getOperands()))
+        if (!isa_and_nonnull<arith::ConstantOp>(operand.getDefiningOp()))
+          adj.add(b, loc(), operand, iface.buildOperandVJP(b, index, a));
+    }
+    SmallVector<Value> grads;
+    for (BlockArgument p : info.params) {
+      Value a = adj.lookup(p);
+      if (a) {
+        grads.push_back(b.create<NegOp>(loc(), a));
+        continue;
+      }
+      auto type = cast<RankedTensorType>(p.getType());
+      grads.push_back(b.create<arith::ConstantOp>(
+          loc(), DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f))));
+    }
+    return grads;
+  }
+
+  /// Longest distance of every vertex to the output (-1: does not reach it).
+  llvm::DenseMap<Operation *, int64_t> distances() const {
+    llvm::DenseMap<Operation *, int64_t> dist;
+    for (Operation *v : llvm::reverse(info.vertices)) {
+      if (v == info.outputVertex) {
+        dist[v] = 0;
+        continue;
+      }
+      int64_t best = -1;
+      auto it = valueNode.find(v);
+      if (it != valueNode.end())
+        for (Operation *user : it->second->getResult(0).getUsers())
+          if (vertexIndex.count(user) && dist.lookup(user) >= 0)
+            best = std::max(best, dist.lookup(user) + 1);
+      dist[v] = best;
+    }
+    return dist;
+  }
+
+  Value halfSqNorm(OpBuilder &b, Value v) {
+    return b.create<HalfSqNormOp>(
+        loc(), RankedTensorType::get({}, b.getF32Type()), v);
+  }
+  Value addScalars(OpBuilder &b, Value a, Value c) {
+    return b.create<AddOp>(loc(), a.getType(), a, c);
+  }
+
+  const GraphInfo &info;
+  Algorithm algorithm;
+  LossKind loss;
+  Location graphLoc;
+  llvm::DenseMap<Operation *, unsigned> vertexIndex;
+  llvm::DenseMap<Operation *, ValueOp> valueNode;
+  SmallVector<Operation *> hidden;
+};
+
+} // namespace
+
+/// Clones the parameter expressions and the forward pass into the current
+/// block; maps value nodes to their predictions (forward initialisation).
+static void cloneForward(OpBuilder &b, const GraphInfo &info, IRMapping &map) {
+  func::FuncOp graph = info.func;
+  for (Operation &op : graph.getBody().front().without_terminator()) {
+    if (auto value = dyn_cast<ValueOp>(op)) {
+      map.map(value.getResult(), map.lookup(value.getPrediction()));
+      continue;
+    }
+    if (isa<ErrorOp>(op))
+      continue;
+    Operation *clone = b.clone(op, map);
+    clone->removeAttr("pc.vertex");
+    clone->removeAttr("pc.output");
+  }
+}
+
+void TrainingBuilder::buildPredict(OpBuilder &b) {
+  SmallVector<Type> args;
+  for (BlockArgument a : info.inputs)
+    args.push_back(a.getType());
+  for (BlockArgument p : info.params)
+    args.push_back(p.getType());
+  Value out = info.outputVertex->getResult(0);
+  auto func = b.create<func::FuncOp>(
+      loc(), "pcc_predict", b.getFunctionType(args, {out.getType()}));
+  func->setAttr("pc.entry", b.getUnitAttr());
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  IRMapping map;
+  unsigned n = 0;
+  for (BlockArgument a : info.inputs)
+    map.map(a, entry->getArgument(n++));
+  for (BlockArgument p : info.params)
+    map.map(p, entry->getArgument(n++));
+  cloneForward(b, info, map);
+  b.create<func::ReturnOp>(loc(), map.lookup(out));
+}
+
+LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
+  Value out = info.outputVertex->getResult(0);
+  auto outType = cast<RankedTensorType>(out.getType());
+  auto scalarType = RankedTensorType::get({}, b.getF32Type());
+  SmallVector<Type> args, results;
+  for (BlockArgument a : info.inputs)
+    args.push_back(a.getType());
+  args.push_back(outType); // target
+  for (BlockArgument p : info.params) {
+    args.push_back(p.getType());
+    results.push_back(p.getType());
+  }
+  args.push_back(b.getIndexType()); // inference steps
+  args.push_back(b.getF32Type());   // inference rate
+  results.push_back(scalarType);    // loss at the forward pass
+  results.push_back(scalarType);    // energy after relaxation
+  auto func = b.create<func::FuncOp>(loc(), "pcc_train",
+                                     b.getFunctionType(args, results));
+  func->setAttr("pc.entry", b.getUnitAttr());
+  func->setAttr("pc.algorithm",
+                b.getStringAttr(algorithm == Algorithm::IL    ? "il"
+                                : algorithm == Algorithm::FPA ? "fpa"
+                                : algorithm == Algorithm::ZIL ? "zil"
+                                                              : "bp"));
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  IRMapping fwd;
+  unsigned n = 0;
+  for (BlockArgument a : info.inputs)
+    fwd.map(a, entry->getArgument(n++));
+  Value target = entry->getArgument(n++);
+  for (BlockArgument p : info.params)
+    fwd.map(p, entry->getArgument(n++));
+  Value steps = entry->getArgument(n++);
+  Value rate = entry->getArgument(n++);
+
+  cloneForward(b, info, fwd);
+  auto fwdInst = [&](Operation *v) { return fwd.lookup(v->getResult(0)).getDefiningOp(); };
+  Value muOut0 = fwd.lookup(out);
+  Value loss0 = b.create<LossOp>(loc(), scalarType, muOut0, target, loss);
+  auto outputError = [&](Value muOut) -> Value {
+    return b.create<LossErrorOp>(loc(), outType, muOut, target, loss);
+  };
+
+  Accumulator paramAdj;
+  Value energy;
+
+  if (algorithm == Algorithm::BP) {
+    // Reverse-mode differentiation: eps is the negative adjoint.
+    Accumulator eps;
+    eps.add(b, loc(), out, outputError(muOut0));
+    for (Operation *v : llvm::reverse(info.vertices))
+      if (Value e = eps.lookup(v->getResult(0)))
+        propagate(b, v, fwdInst(v), e, &eps, &paramAdj);
+    energy = loss0;
+    func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(-1));
+  } else if (algorithm == Algorithm::ZIL) {
+    // rate 1, predictions at their forward values; vertex k's parameters
+    // learn at step dist(k), when its error equals the back-propagated one.
+    llvm::DenseMap<Operation *, int64_t> dist = distances();
+    int64_t depth = 0;
+    for (auto &[v, d] : dist)
+      depth = std::max(depth, d);
+    func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(std::max<int64_t>(depth, 1)));
+    llvm::DenseMap<Operation *, Value> x, e;
+    for (Operation *v : hidden)
+      x[v] = fwd.lookup(v->getResult(0));
+    Value epsOut = outputError(muOut0);
+    propagate(b, info.outputVertex, fwdInst(info.outputVertex), epsOut,
+              nullptr, &paramAdj);
+    for (int64_t t = 1; t <= depth; ++t) {
+      Accumulator drive;
+      propagate(b, info.outputVertex, fwdInst(info.outputVertex), epsOut,
+                &drive, nullptr);
+      for (Operation *v : hidden)
+        if (e.count(v))
+          propagate(b, v, fwdInst(v), e[v], &drive, nullptr);
+      for (Operation *v : hidden) {
+        Value s = drive.lookup(v->getResult(0));
+        if (!s)
+          continue;
+        if (e.count(v))
+          s = b.create<SubOp>(loc(), s.getType(), s, e[v]);
+        x[v] = b.create<AddOp>(loc(), s.getType(), x[v], s);
+      }
+      for (Operation *v : hidden)
+        e[v] = b.create<ErrorOp>(loc(), x[v], fwd.lookup(v->getResult(0)));
+      for (Operation *v : hidden)
+        if (dist.lookup(v) == t)
+          propagate(b, v, fwdInst(v), e[v], nullptr, &paramAdj);
+    }
+    energy = loss0;
+    for (Operation *v : hidden)
+      if (e.count(v))
+        energy = addScalars(b, energy, halfSqNorm(b, e[v]));
+  } else {
+    // il / fpa: `steps` rounds of x += rate * (-eps + sum_k J^T eps_k).
+    Value rateTensor =
+        b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
+    SmallVector<Value> init;
+    for (Operation *v : hidden)
+      init.push_back(fwd.lookup(v->getResult(0)));
+    Value zero = b.create<arith::ConstantIndexOp>(loc(), 0);
+    Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
+
+    // Evaluates every vertex at the values `cur`: for il a fresh clone of the
+    // vertex op, for fpa the forward op. Returns the instances and errors.
+    auto evaluate = [&](OpBuilder &b, ValueRange cur,
+                        llvm::DenseMap<Operation *, Operation *> &inst,
+                        llvm::DenseMap<Operation *, Value> &eps) {
+      IRMapping map = fwd;
+      for (auto [v, xv] : llvm::zip(hidden, cur))
+        map.map(valueNode[v].getResult(), xv);
+      for (Operation *v : info.vertices) {
+        Operation *i = fwdInst(v);
+        if (algorithm == Algorithm::IL) {
+          i = b.clone(*v, map);
+          i->removeAttr("pc.vertex");
+          i->removeAttr("pc.output");
+          map.map(v->getResult(0), i->getResult(0));
+        }
+        inst[v] = i;
+      }
+      for (auto [v, xv] : llvm::zip(hidden, cur))
+        eps[v] = b.create<ErrorOp>(loc(), xv, inst[v]->getResult(0));
+      eps[info.outputVertex] = outputError(inst[info.outputVertex]->getResult(0));
+    };
+
+    auto loop = b.create<scf::ForOp>(
+        loc(), zero, steps, one, init,
+        [&](OpBuilder &lb, Location, Value, ValueRange cur) {
+          llvm::DenseMap<Operation *, Operation *> inst;
+          llvm::DenseMap<Operation *, Value> eps;
+          evaluate(lb, cur, inst, eps);
+          Accumulator drive;
+          for (Operation *v : info.vertices)
+            propagate(lb, v, inst[v], eps[v], &drive, nullptr);
+          SmallVector<Value> next;
+          for (auto [v, xv] : llvm::zip(hidden, cur)) {
+            Value d = lb.create<NegOp>(loc(), eps[v]);
+            if (Value s = drive.lookup(v->getResult(0)))
+              d = lb.create<SubOp>(loc(), s.getType(), s, eps[v]);
+            Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
+            next.push_back(lb.create<AddOp>(loc(), xv.getType(), xv, step));
+          }
+          lb.create<scf::YieldOp>(loc(), next);
+        });
+    llvm::DenseMap<Operation *, Operation *> inst;
+    llvm::DenseMap<Operation *, Value> eps;
+    evaluate(b, loop.getResults(), inst, eps);
+    for (Operation *v : info.vertices)
+      propagate(b, v, inst[v], eps[v], nullptr, &paramAdj);
+    energy = b.create<LossOp>(loc(), scalarType,
+                              inst[info.outputVertex]->getResult(0), target, loss);
+    for (Operation *v : hidden)
+      energy = addScalars(b, energy, halfSqNorm(b, eps[v]));
+  }
+
+  SmallVector<Value> rets = parameterGradients(b, paramAdj, fwd);
+  rets.push_back(loss0);
+  rets.push_back(energy);
+  b.create<func::ReturnOp>(loc(), rets);
+  return success();
+}
+
+namespace {
+struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
+  using PCBuildTrainingBase::PCBuildTrainingBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<Algorithm> alg =
+        llvm::StringSwitch<std::optional<Algorithm>>(algorithm)
+            .Case("il", Algorithm::IL)
+            .Case("fpa", Algorithm::FPA)
+            .Case("zil", Algorithm::ZIL)
+            .Case("bp", Algorithm::BP)
+            .Default(std::nullopt);
+    if (!alg) {
+      module.emitError("unknown algorithm '") << algorithm
+                                              << "' (expected il, fpa, zil or bp)";
+      return signalPassFailure();
+    }
+    std::optional<LossKind> lossKind = symbolizeLossKind(loss);
+    if (!lossKind) {
+      module.emitError("unknown loss '") << loss << "' (expected mse or ce)";
+      return signalPassFailure();
+    }
+    FailureOr<func::FuncOp> func = findGraphFunction(module);
+    if (failed(func))
+      return signalPassFailure();
+    bool noded = false;
+    func->walk([&](Operation *op) {
+      noded |= isa<ValueOp>(op) || op->hasAttr("pc.output");
+    });
+    if (!noded) {
+      func->emitError("graph has no value nodes: run pc-insert-nodes first");
+      return signalPassFailure();
+    }
+    FailureOr<GraphInfo> info = GraphInfo::analyze(*func);
+    if (failed(info))
+      return signalPassFailure();
+
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    TrainingBuilder builder(*info, *alg, *lossKind);
+    builder.buildPredict(b);
+    if (failed(builder.buildTrain(b)))
+      return signalPassFailure();
+    func->erase();
+  }
+};
+} // namespace

@@ -1,0 +1,84 @@
+//===- GraphInfo.cpp - vertices of a pc.graph function --------------------===//
+#include "GraphInfo.h"
+
+#include "pc/PCOps.h"
+
+using namespace mlir;
+using namespace mlir::pc;
+
+FailureOr<func::FuncOp> mlir::pc::findGraphFunction(ModuleOp module) {
+  func::FuncOp found;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func->hasAttr("pc.graph"))
+      continue;
+    if (found)
+      return func.emitError("more than one function is marked pc.graph");
+    found = func;
+  }
+  if (!found)
+    return module.emitError("no function is marked pc.graph");
+  return found;
+}
+
+StringRef mlir::pc::argRole(func::FuncOp func, unsigned index) {
+  if (auto role = func.getArgAttrOfType<StringAttr>(index, "pc.role"))
+    return role.getValue();
+  return "";
+}
+
+FailureOr<GraphInfo> GraphInfo::analyze(func::FuncOp func) {
+  GraphInfo info;
+  info.func = func;
+  if (!func.getBody().hasOneBlock())
+    return func.emitError("graph function must have a single block");
+  for (BlockArgument arg : func.getArguments()) {
+    StringRef role = argRole(func, arg.getArgNumber());
+    if (role == "input") {
+      info.inputs.push_back(arg);
+      info.activity.insert(arg);
+    } else if (role == "param") {
+      info.params.push_back(arg);
+    } else {
+      return func.emitError("argument #")
+             << arg.getArgNumber() << " has no pc.role of input or param";
+    }
+  }
+  if (info.inputs.empty())
+    return func.emitError("graph has no input");
+
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  if (ret.getNumOperands() != 1)
+    return ret.emitError("graph must have exactly one output, has ")
+           << ret.getNumOperands();
+  Value output = ret.getOperand(0);
+
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    bool fedByInput = llvm::any_of(
+        op.getOperands(), [&](Value v) { return info.activity.contains(v); });
+    if (!fedByInput) {
+      info.paramExprs.push_back(&op);
+      continue;
+    }
+    if (isa<ValueOp, ErrorOp>(op)) {
+      // Value and error nodes pass activity through to their results.
+      for (Value r : op.getResults())
+        info.activity.insert(r);
+      continue;
+    }
+    if (!isa<LocalDerivativeOpInterface>(op) || op.getNumResults() != 1)
+      return op.emitOpError("cannot be a predictive-coding vertex: it has no "
+                            "local derivatives");
+    info.vertices.push_back(&op);
+    info.activity.insert(op.getResult(0));
+  }
+  Operation *def = output.getDefiningOp();
+  if (!def || !info.activity.contains(output) || isa<ValueOp>(def))
+    return ret.emitError("graph output must be computed from an input by a "
+                         "graph op");
+  info.outputVertex = def;
+  for (Operation *user : output.getUsers())
+    if (!isa<func::ReturnOp, ErrorOp>(user))
+      return user->emitOpError("reads the graph output; the output vertex "
+                               "must not feed other vertices");
+  return info;
+}

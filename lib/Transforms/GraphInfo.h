@@ -1,0 +1,35 @@
+//===- GraphInfo.h - vertices of a pc.graph function -----------*- C++ -*-===//
+#ifndef PCC_LIB_TRANSFORMS_GRAPHINFO_H
+#define PCC_LIB_TRANSFORMS_GRAPHINFO_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace mlir::pc {
+
+/// The roles of the values in a function marked `pc.graph`: which ops are
+/// vertices (fed, directly or not, by a model input), which are parameter
+/// expressions (fed only by parameters and constants), and which vertex
+/// produces the output.
+struct GraphInfo {
+  func::FuncOp func;
+  SmallVector<BlockArgument> inputs, params;
+  SmallVector<Operation *> vertices;   // topological order
+  SmallVector<Operation *> paramExprs; // topological order
+  llvm::DenseSet<Value> activity;      // values that depend on an input
+  Operation *outputVertex = nullptr;
+
+  /// Fails with a diagnostic naming the offending op.
+  static FailureOr<GraphInfo> analyze(func::FuncOp func);
+};
+
+/// The function marked `pc.graph` in `module`, or an error.
+FailureOr<func::FuncOp> findGraphFunction(ModuleOp module);
+
+/// `pc.role` of a function argument ("input" or "param").
+StringRef argRole(func::FuncOp func, unsigned index);
+
+} // namespace mlir::pc
+
+#endif

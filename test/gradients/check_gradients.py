@@ -1,0 +1,581 @@
+#!/usr/bin/python3
+"""Check the gradients of a pcc-compiled library against PyTorch fixtures.
+
+    check_gradients.py --pcc build/bin/pcc --fixtures DIR --model NAME \\
+        --algorithm bp|fpa|zil|il [--steps T] [--rate G] [--tol 1e-4]
+    check_gradients.py --pcc build/bin/pcc --fixtures DIR --model NAME \\
+        --algorithm il --il-trend [--il-steps 10,30,100,300,1000] [--rate 0.1]
+
+The fixtures (NAME.onnx, NAME.json, NAME.*.bin) come from gen_fixtures.py.
+Default mode compiles DIR/NAME.onnx with
+
+    pcc DIR/NAME.onnx -o WORK/NAME_ALG.so --algorithm=ALG --loss=<json>
+        --inference-steps=T --inference-rate=G
+
+loads the library with ctypes and checks, each as one PASS/FAIL line:
+  - pcc_signature() is JSON; pcc_num_params() and every pcc_param_name /
+    rank / shape match the fixture (ONNX initializer order);
+  - pcc_param_data() holds the ONNX initializer values after pcc_create();
+  - pcc_predict() matches the torch output (rtol 1e-4, atol 1e-5);
+  - pcc_compute_gradients(): stats.loss matches the torch loss (relative
+    1e-4), and for every parameter ||g - ref|| / max(||ref||, 1e-12) <= tol;
+  - pcc_compute_gradients() changes nothing: the parameters and the
+    prediction are unchanged, and a second call gives the same gradients;
+  - an unknown hyper-parameter name is refused with a message.
+
+--il-trend compiles --algorithm=il at each T of --il-steps with rate --rate
+(0.1 by default) and checks what the theory says: the cosine similarity of
+the concatenated gradient with the torch gradient does not decrease as T
+grows (slack --il-slack; once the cosine is above --il-plateau the later
+values need only stay above it, since near the fixed point the remaining
+O(output error) bias can move the cosine by ~1e-6 either way), and the last
+one is above --il-min-cos (0.99).  To keep the output error small (IL
+approximates BP only there) the trend uses the target
+    t_s = base + s * (t - base),  s = --il-target-scale (0.1),
+with base = the library's own prediction (mse) or its softmax (ce; t_s is
+then a soft probability vector).  The exact gradient for t_s is s times the
+fixture's gradient (the loss gradient is linear in base - t), so the cosine
+is compared with the fixture's gradient unchanged.  Early T values are not
+monotone in general (on reshape_logsoftmax the cosine dips for T = 2..14
+while the error reaches the first layers), hence the default list starts
+at T = 10.
+
+Needs only python3 and numpy.  Exit status 0 when every check passes, 1
+otherwise, 2 on bad usage.  The last line is 'N passed, M failed'.
+"""
+
+import argparse
+import ctypes
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+
+# ------------------------------------------------------------------ results
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, ok, what, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        line = "%s  %s" % ("PASS" if ok else "FAIL", what)
+        if detail:
+            line += "  " + detail
+        print(line, flush=True)
+        return ok
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
+
+
+class SetupError(Exception):
+    pass
+
+
+# ----------------------------------------------------------------- fixtures
+
+class Fixture:
+    def __init__(self, directory, name):
+        self.dir = directory
+        self.name = name
+        self.onnx = os.path.join(directory, name + ".onnx")
+        path = os.path.join(directory, name + ".json")
+        if not os.path.isfile(path):
+            raise SetupError("no fixture %s" % path)
+        if not os.path.isfile(self.onnx):
+            raise SetupError("no model %s" % self.onnx)
+        with open(path) as f:
+            self.desc = d = json.load(f)
+        try:
+            self.loss_kind = d["loss"]
+            if self.loss_kind not in ("ce", "mse"):
+                raise SetupError("%s: unknown loss %r" % (path, self.loss_kind))
+            self.batch = int(d["batch"])
+            self.inputs = [(i["name"], self._read(i["file"], i["shape"]))
+                           for i in d["inputs"]]
+            self.target = self._read(d["target_file"], d["target_shape"])
+            self.output = self._read(d["output_file"], d.get(
+                "output_shape", d["target_shape"]))
+            self.loss_value = float(d["loss_value"])
+            self.params = []
+            for p in d["params"]:
+                grad = self._read(p["grad_file"], p["shape"])
+                value = (self._read(p["value_file"], p["shape"])
+                         if "value_file" in p else None)
+                self.params.append((p["name"], tuple(p["shape"]), grad, value))
+        except KeyError as e:
+            raise SetupError("%s: missing key %s" % (path, e))
+        if not self.params:
+            raise SetupError("%s: no parameters" % path)
+
+    def _read(self, fname, shape):
+        path = os.path.join(self.dir, fname)
+        a = np.fromfile(path, dtype="<f4")
+        n = int(np.prod(shape)) if shape else 1
+        if a.size != n:
+            raise SetupError("%s: %d floats, shape %s needs %d"
+                             % (path, a.size, list(shape), n))
+        return a.reshape(shape).astype(np.float32)
+
+    def ref_grads(self):
+        return [g.astype(np.float64) for _, _, g, _ in self.params]
+
+
+# ------------------------------------------------------------------ library
+
+class StepStats(ctypes.Structure):
+    _fields_ = [("loss", ctypes.c_float), ("energy", ctypes.c_float),
+                ("steps", ctypes.c_int32)]
+
+
+_F = ctypes.POINTER(ctypes.c_float)
+_FF = ctypes.POINTER(_F)
+_I64P = ctypes.POINTER(ctypes.c_int64)
+_PROTOS = {
+    # name: (restype, argtypes)
+    "pcc_signature": (ctypes.c_char_p, []),
+    "pcc_create": (ctypes.c_void_p, []),
+    "pcc_destroy": (None, [ctypes.c_void_p]),
+    "pcc_predict": (ctypes.c_int, [ctypes.c_void_p, _FF, _F]),
+    "pcc_train_step": (ctypes.c_int, [ctypes.c_void_p, _FF, _F,
+                                      ctypes.POINTER(StepStats)]),
+    "pcc_compute_gradients": (ctypes.c_int, [ctypes.c_void_p, _FF, _F,
+                                             ctypes.POINTER(StepStats)]),
+    "pcc_num_params": (ctypes.c_int64, []),
+    "pcc_param_name": (ctypes.c_char_p, [ctypes.c_int64]),
+    "pcc_param_rank": (ctypes.c_int64, [ctypes.c_int64]),
+    "pcc_param_shape": (_I64P, [ctypes.c_int64]),
+    "pcc_param_data": (_F, [ctypes.c_void_p, ctypes.c_int64]),
+    "pcc_param_grad": (_F, [ctypes.c_void_p, ctypes.c_int64]),
+    "pcc_set_hyperparameter": (ctypes.c_int, [ctypes.c_void_p,
+                                              ctypes.c_char_p,
+                                              ctypes.c_double]),
+    "pcc_last_error": (ctypes.c_char_p, [ctypes.c_void_p]),
+}
+
+
+class Library:
+    """One emitted library.  Every path gets its own dlopen handle (RTLD_LOCAL),
+    so libraries with the same pcc_* symbols can be loaded side by side."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            self.lib = ctypes.CDLL(os.path.abspath(path),
+                                   mode=os.RTLD_NOW | os.RTLD_LOCAL)
+        except OSError as e:
+            raise SetupError("cannot load %s: %s" % (path, e))
+        missing = []
+        for name, (res, args) in _PROTOS.items():
+            try:
+                fn = getattr(self.lib, name)
+            except AttributeError:
+                missing.append(name)
+                continue
+            fn.restype = res
+            fn.argtypes = args
+        if missing:
+            raise SetupError("%s does not export %s" % (path, ", ".join(missing)))
+        self.model = None
+
+    def open(self):
+        m = self.lib.pcc_create()
+        if not m:
+            raise SetupError("pcc_create() returned NULL")
+        self.model = m
+        return m
+
+    def close(self):
+        if self.model:
+            self.lib.pcc_destroy(self.model)
+            self.model = None
+
+    def error(self):
+        msg = self.lib.pcc_last_error(self.model)
+        return msg.decode(errors="replace") if msg else "(no message)"
+
+    @staticmethod
+    def _ptrs(arrays):
+        arr = (_F * len(arrays))()
+        for i, a in enumerate(arrays):
+            arr[i] = a.ctypes.data_as(_F)
+        return arr
+
+    def predict(self, inputs, out_shape):
+        xs = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
+        out = np.full(out_shape, np.nan, dtype=np.float32)
+        rc = self.lib.pcc_predict(self.model, self._ptrs(xs),
+                                  out.ctypes.data_as(_F))
+        return rc, out
+
+    def compute_gradients(self, inputs, target):
+        xs = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
+        t = np.ascontiguousarray(target, dtype=np.float32)
+        stats = StepStats(float("nan"), float("nan"), -1)
+        rc = self.lib.pcc_compute_gradients(
+            self.model, self._ptrs(xs), t.ctypes.data_as(_F),
+            ctypes.byref(stats))
+        return rc, stats
+
+    def param_shape(self, i):
+        rank = int(self.lib.pcc_param_rank(i))
+        if rank < 0 or rank > 16:
+            return None
+        p = self.lib.pcc_param_shape(i)
+        if rank and not p:
+            return None
+        return tuple(int(p[k]) for k in range(rank))
+
+    def param_name(self, i):
+        n = self.lib.pcc_param_name(i)
+        return n.decode(errors="replace") if n is not None else None
+
+    def _read(self, ptr, count):
+        if not ptr:
+            return None
+        return np.ctypeslib.as_array(ptr, shape=(count,)).astype(np.float32)
+
+    def param_data(self, i, count):
+        return self._read(self.lib.pcc_param_data(self.model, i), count)
+
+    def param_grad(self, i, count):
+        return self._read(self.lib.pcc_param_grad(self.model, i), count)
+
+
+# ------------------------------------------------------------------ helpers
+
+def compile_model(args, fx, algorithm, steps, rate, out):
+    cmd = [args.pcc, fx.onnx, "-o", out, "--algorithm=" + algorithm,
+           "--loss=" + fx.loss_kind, "--inference-steps=%d" % steps,
+           "--inference-rate=%r" % rate]
+    print("$ " + " ".join(cmd), flush=True)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return "pcc timed out after %ds" % args.timeout
+    except OSError as e:
+        return "cannot run %s: %s" % (args.pcc, e)
+    if p.returncode != 0:
+        return "pcc exited with %d: %s" % (
+            p.returncode, p.stderr.decode(errors="replace").strip())
+    if not os.path.isfile(out):
+        return "pcc exited 0 but wrote no %s" % out
+    return None
+
+
+def rel_err(g, ref):
+    return float(np.linalg.norm(g.astype(np.float64) - ref)
+                 / max(float(np.linalg.norm(ref)), 1e-12))
+
+
+def cosine(a, b):
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if na == 0.0 or nb == 0.0 or not math.isfinite(na):
+        return float("nan")
+    return float(np.dot(a, b) / (na * nb))
+
+
+def check_params_meta(res, lib, fx, tag):
+    """Number, names and shapes of the parameters. Returns False if the
+    gradient checks cannot go on."""
+    n = int(lib.lib.pcc_num_params())
+    want = [p[0] for p in fx.params]
+    if not res.check(n == len(want), tag + "pcc_num_params() == %d" % len(want),
+                     "got %d" % n):
+        got = [lib.param_name(i) for i in range(max(n, 0))][:64]
+        print("      library params: %s\n      fixture params: %s" % (got, want))
+        return False
+    ok = True
+    for i, (name, shape, _, _) in enumerate(fx.params):
+        got_name, got_shape = lib.param_name(i), lib.param_shape(i)
+        ok &= res.check(got_name == name and got_shape == shape,
+                        tag + "param %d name/shape" % i,
+                        "want %s %s, got %s %s" % (name, list(shape), got_name,
+                                                   None if got_shape is None
+                                                   else list(got_shape)))
+    return ok
+
+
+def build_trend_target(fx, y, scale):
+    """target whose exact gradient is `scale` times the fixture's."""
+    y = y.astype(np.float64)
+    t = fx.target.astype(np.float64)
+    if fx.loss_kind == "ce":
+        e = np.exp(y - y.max(axis=1, keepdims=True))
+        base = e / e.sum(axis=1, keepdims=True)
+    else:
+        base = y
+    return (base + scale * (t - base)).astype(np.float32)
+
+
+# -------------------------------------------------------------------- modes
+
+def run_exact(args, fx, work, res):
+    alg = args.algorithm
+    steps = args.steps if args.steps is not None else (20 if alg == "il" else 50)
+    rate = args.rate if args.rate is not None else (0.1 if alg == "il" else 1.0)
+    so = os.path.join(work, "%s_%s.so" % (fx.name, alg))
+    err = compile_model(args, fx, alg, steps, rate, so)
+    if not res.check(err is None, "compile %s --algorithm=%s" % (fx.name, alg),
+                     err or ""):
+        return
+    lib = Library(so)
+    tag = "%s/%s: " % (fx.name, alg)
+
+    sig = lib.lib.pcc_signature()
+    try:
+        json.loads(sig.decode() if sig else "")
+        res.check(True, tag + "pcc_signature() is JSON")
+    except ValueError as e:
+        res.check(False, tag + "pcc_signature() is JSON", "%s: %r" % (e, sig))
+
+    lib.open()
+    try:
+        if not check_params_meta(res, lib, fx, tag):
+            return
+        sizes = [int(np.prod(p[1])) for p in fx.params]
+        before = [lib.param_data(i, sizes[i]) for i in range(len(sizes))]
+        for i, (name, shape, _, value) in enumerate(fx.params):
+            if value is None:
+                continue
+            d = before[i]
+            ok = d is not None and np.array_equal(d, value.ravel())
+            res.check(ok, tag + "pcc_param_data(%d) == initializer %s" % (i, name),
+                      "" if ok else ("NULL" if d is None else "max |diff| %.3g"
+                                     % float(np.max(np.abs(d - value.ravel())))))
+
+        inputs = [a for _, a in fx.inputs]
+        rc, y = lib.predict(inputs, fx.output.shape)
+        if res.check(rc == 0, tag + "pcc_predict() == 0",
+                     "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
+            close = np.allclose(y, fx.output, rtol=1e-4, atol=1e-5)
+            res.check(close, tag + "output matches torch (rtol 1e-4, atol 1e-5)",
+                      "max |diff| %.3g" % float(np.nanmax(np.abs(y - fx.output)))
+                      if np.isfinite(y).all() else "non-finite output")
+
+        rc, st = lib.compute_gradients(inputs, fx.target)
+        if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
+                         "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
+            return
+        print("      stats: loss %.7g  energy %.7g  steps %d"
+              % (st.loss, st.energy, st.steps))
+        lerr = abs(st.loss - fx.loss_value) / max(abs(fx.loss_value), 1e-12)
+        res.check(lerr <= 1e-4, tag + "stats.loss == %.7g (rel 1e-4)"
+                  % fx.loss_value, "got %.7g, rel err %.3g" % (st.loss, lerr))
+
+        grads = []
+        for i, (name, shape, ref, _) in enumerate(fx.params):
+            g = lib.param_grad(i, sizes[i])
+            grads.append(g)
+            if g is None:
+                res.check(False, tag + "grad %-16s" % name, "pcc_param_grad NULL")
+                continue
+            e = rel_err(g, ref.ravel().astype(np.float64))
+            res.check(e <= args.tol, tag + "grad %-16s" % name,
+                      "rel err %.3e (tol %.0e)  |ref| %.4g  |g| %.4g"
+                      % (e, args.tol, float(np.linalg.norm(ref)),
+                         float(np.linalg.norm(g))))
+
+        # compute_gradients must change nothing.
+        after = [lib.param_data(i, sizes[i]) for i in range(len(sizes))]
+        same = all(a is not None and b is not None and np.array_equal(a, b)
+                   for a, b in zip(before, after))
+        res.check(same, tag + "compute_gradients leaves the parameters unchanged")
+        rc, y2 = lib.predict(inputs, fx.output.shape)
+        res.check(rc == 0 and np.allclose(y2, y, rtol=1e-6, atol=1e-7),
+                  tag + "prediction unchanged after compute_gradients")
+        rc, st2 = lib.compute_gradients(inputs, fx.target)
+        worst = 0.0
+        for i in range(len(sizes)):
+            g2 = lib.param_grad(i, sizes[i])
+            if grads[i] is None or g2 is None:
+                worst = float("inf")
+                continue
+            worst = max(worst, rel_err(g2, grads[i].astype(np.float64)))
+        res.check(rc == 0 and worst <= 1e-6,
+                  tag + "second compute_gradients gives the same gradients",
+                  "max rel diff %.3g" % worst)
+
+        rc = lib.lib.pcc_set_hyperparameter(lib.model, b"no_such_hyperparameter", 1.0)
+        msg = lib.error() if rc != 0 else ""
+        res.check(rc != 0 and msg not in ("", "(no message)"),
+                  tag + "unknown hyper-parameter refused with a message",
+                  "rc %d %r" % (rc, msg))
+    finally:
+        lib.close()
+
+
+def run_il_trend(args, fx, work, res):
+    steps_list = [int(s) for s in args.il_steps.split(",") if s.strip()]
+    rate = args.rate if args.rate is not None else 0.1
+    ref = np.concatenate([g.ravel() for g in fx.ref_grads()])
+    ref_norm = float(np.linalg.norm(ref))
+    sizes = [int(np.prod(p[1])) for p in fx.params]
+    inputs = [a for _, a in fx.inputs]
+    rows = []
+    for T in steps_list:
+        so = os.path.join(work, "%s_il_T%d.so" % (fx.name, T))
+        err = compile_model(args, fx, "il", T, rate, so)
+        if not res.check(err is None, "compile %s --algorithm=il T=%d" % (fx.name, T),
+                         err or ""):
+            rows.append((T, float("nan"), float("nan"), None))
+            continue
+        lib = Library(so)
+        lib.open()
+        try:
+            tag = "%s/il T=%d: " % (fx.name, T)
+            if T == steps_list[0] and not check_params_meta(res, lib, fx, tag):
+                return
+            rc, y = lib.predict(inputs, fx.output.shape)
+            if not res.check(rc == 0 and np.allclose(y, fx.output, rtol=1e-4,
+                                                     atol=1e-5),
+                             tag + "pcc_predict() matches torch",
+                             "rc %d" % rc + ("" if rc == 0 else ": " + lib.error())):
+                rows.append((T, float("nan"), float("nan"), None))
+                continue
+            target = build_trend_target(fx, y, args.il_target_scale)
+            rc, st = lib.compute_gradients(inputs, target)
+            if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
+                             "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
+                rows.append((T, float("nan"), float("nan"), None))
+                continue
+            gs = [lib.param_grad(i, sizes[i]) for i in range(len(sizes))]
+            if any(g is None for g in gs):
+                res.check(False, tag + "pcc_param_grad", "NULL")
+                rows.append((T, float("nan"), float("nan"), st))
+                continue
+            g = np.concatenate(gs).astype(np.float64)
+            c = cosine(g, ref)
+            rel = float(np.linalg.norm(g / args.il_target_scale - ref)) / ref_norm
+            rows.append((T, c, rel, st))
+        finally:
+            lib.close()
+
+    print("\n  IL trend for %s: rate %g, target scale %g (cosine with the "
+          "torch gradient; rel err of g/scale)" % (fx.name, rate,
+                                                   args.il_target_scale))
+    print("  %8s  %12s  %12s  %12s  %12s  %6s"
+          % ("T", "cosine", "rel err", "loss", "energy", "steps"))
+    for T, c, rel, st in rows:
+        print("  %8d  %12.8f  %12.4e  %12.6g  %12.6g  %6s"
+              % (T, c, rel, st.loss if st else float("nan"),
+                 st.energy if st else float("nan"),
+                 st.steps if st else "-"))
+    print()
+
+    cs = [c for _, c, _, _ in rows]
+    finite = all(math.isfinite(c) for c in cs)
+    bad = []
+    for (T0, c0, _, _), (T1, c1, _, _) in zip(rows, rows[1:]):
+        if not (c1 >= min(c0, args.il_plateau) - args.il_slack):
+            bad.append("T=%d: %.8f -> T=%d: %.8f" % (T0, c0, T1, c1))
+    res.check(finite and not bad,
+              "%s/il: cosine non-decreasing in T (slack %g, plateau %g)"
+              % (fx.name, args.il_slack, args.il_plateau),
+              "; ".join(bad) if bad else ("" if finite else "non-finite cosine"))
+    last = cs[-1] if cs else float("nan")
+    res.check(math.isfinite(last) and last > args.il_min_cos,
+              "%s/il: cosine at T=%d > %g" % (fx.name, steps_list[-1],
+                                               args.il_min_cos),
+              "%.8f" % last)
+
+
+# --------------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        description="Check pcc gradients against PyTorch fixtures.",
+        epilog="See the module docstring (head of this file) for the checks.")
+    ap.add_argument("--pcc", required=True, help="the pcc compiler driver")
+    ap.add_argument("--fixtures", required=True, help="directory of fixtures")
+    ap.add_argument("--model", required=True,
+                    help="fixture name(s), comma-separated, or 'all'")
+    ap.add_argument("--algorithm", required=True,
+                    choices=["bp", "fpa", "zil", "il"])
+    ap.add_argument("--steps", type=int, default=None,
+                    help="--inference-steps (default 50; il: 20)")
+    ap.add_argument("--rate", type=float, default=None,
+                    help="--inference-rate (default 1.0; il: 0.1)")
+    ap.add_argument("--tol", type=float, default=1e-4,
+                    help="relative gradient error allowed (default 1e-4)")
+    ap.add_argument("--il-trend", action="store_true",
+                    help="check that il approaches the torch gradient as T grows")
+    ap.add_argument("--il-steps", default="10,30,100,300,1000",
+                    help="T values for --il-trend (default 10,30,100,300,1000)")
+    ap.add_argument("--il-target-scale", type=float, default=0.1,
+                    help="output-error scale for --il-trend (default 0.1)")
+    ap.add_argument("--il-slack", type=float, default=1e-6)
+    ap.add_argument("--il-plateau", type=float, default=0.999)
+    ap.add_argument("--il-min-cos", type=float, default=0.99)
+    ap.add_argument("--workdir", default=None,
+                    help="where the libraries go (default: a temporary "
+                         "directory, removed afterwards)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temporary directory")
+    ap.add_argument("--timeout", type=int, default=300,
+                    help="seconds allowed per pcc run")
+    args = ap.parse_args(argv)
+    if args.il_trend and args.algorithm != "il":
+        ap.error("--il-trend needs --algorithm=il")
+    if args.tol <= 0 or args.il_target_scale <= 0:
+        ap.error("--tol and --il-target-scale must be positive")
+    try:
+        steps = [int(s) for s in args.il_steps.split(",") if s.strip()]
+    except ValueError:
+        ap.error("--il-steps must be comma-separated integers")
+    if not steps or any(s < 0 for s in steps) or steps != sorted(steps):
+        ap.error("--il-steps must be non-negative and increasing")
+    return args
+
+
+def model_names(args):
+    if args.model == "all":
+        names = sorted(f[:-5] for f in os.listdir(args.fixtures)
+                       if f.endswith(".json"))
+        if not names:
+            raise SetupError("no fixtures in %s" % args.fixtures)
+        return names
+    return [n.strip() for n in args.model.split(",") if n.strip()]
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    res = Results()
+    own_work = args.workdir is None
+    work = tempfile.mkdtemp(prefix="pcc_grad_") if own_work else args.workdir
+    os.makedirs(work, exist_ok=True)
+    try:
+        for name in model_names(args):
+            try:
+                fx = Fixture(args.fixtures, name)
+                if args.il_trend:
+                    run_il_trend(args, fx, work, res)
+                else:
+                    run_exact(args, fx, work, res)
+            except SetupError as e:
+                res.check(False, "%s/%s" % (name, args.algorithm), str(e))
+    except SetupError as e:
+        res.check(False, "setup", str(e))
+    finally:
+        if own_work and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        elif own_work:
+            print("libraries kept in " + work)
+    res.summary()
+    return 0 if res.failed == 0 and res.passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+//===- pcc.cpp - the pcc compiler driver ----------------------------------===//
+//
+//   pcc model.onnx -o model.so [options]
+//
+//===----------------------------------------------------------------------===//
+#include "pcc/Import/OnnxImporter.h"
+#include "pcc/Target/Compiler.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace llvm;
+
+static cl::OptionCategory category("pcc options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+                                      cl::cat(category));
+static cl::opt<std::string>
+    outputFile("o", cl::desc("Output file (default: the input name with the "
+                             "emitted kind's extension; '-' for stdout)"),
+               cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> algorithm(
+    "algorithm",
+    cl::desc("Learning algorithm: il (inference learning, default), fpa "
+             "(fixed-prediction assumption), zil (zero-divergence IL), bp "
+             "(backprop control)"),
+    cl::init("il"), cl::cat(category));
+static cl::opt<std::string>
+    loss("loss",
+         cl::desc("Output loss: mse (default) or ce (softmax cross-entropy "
+                  "on the model output, one-hot target)"),
+         cl::init("mse"), cl::cat(category));
+static cl::opt<std::string> inferenceSteps(
+    "inference-steps", cl::desc("Relaxation steps T (default 20)"),
+    cl::init("20"), cl::cat(category));
+static cl::opt<std::string>
+    inferenceRate("inference-rate",
+                  cl::desc("Relaxation step size gamma (default 0.1)"),
+                  cl::init("0.1"), cl::cat(category));
+static cl::opt<std::string>
+    learningRate("learning-rate",
+                 cl::desc("Optimizer learning rate alpha (default 1e-3)"),
+                 cl::init("1e-3"), cl::cat(category));
+static cl::opt<std::string> optimizer(
+    "optimizer",
+    cl::desc("sgd or adam (default; beta1 0.9, beta2 0.999, eps 1e-8)"),
+    cl::init("adam"), cl::cat(category));
+static cl::opt<std::string>
+    batch("batch", cl::desc("Batch size, replacing the first input dimension"),
+          cl::init("0"), cl::cat(category));
+static cl::opt<std::string> prefix(
+    "prefix", cl::desc("Prefix of every exported symbol (default pcc)"),
+    cl::init("pcc"), cl::cat(category));
+static cl::opt<std::string> emit(
+    "emit",
+    cl::desc("What to emit: pc (imported graph), pc-train (after the PC "
+             "passes), linalg, llvm-dialect, llvm-ir, obj, lib (default), "
+             "header (C header of the prefixed ABI)"),
+    cl::init("lib"), cl::cat(category));
+enum OptLevel { O0, O1, O2, O3 };
+static cl::opt<OptLevel>
+    optLevel(cl::desc("Optimization level (default -O2):"),
+             cl::values(clEnumValN(O0, "O0", "No optimization"),
+                        clEnumValN(O1, "O1", "Light"),
+                        clEnumValN(O2, "O2", "Default"),
+                        clEnumValN(O3, "O3", "Aggressive")),
+             cl::init(O2), cl::cat(category));
+static cl::opt<std::string>
+    mcpu("mcpu", cl::desc("Target CPU (default: the host CPU)"),
+         cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    mtriple("mtriple", cl::desc("Target triple (default: the host)"),
+            cl::init(""), cl::cat(category));
+
+static int fail(const std::string &message) {
+  errs() << "pcc: error: " << message << "\n";
+  return 1;
+}
+
+static bool parseDouble(const std::string &s, double &v) {
+  char *end = nullptr;
+  v = std::strtod(s.c_str(), &end);
+  return !s.empty() && end && *end == '\0' && std::isfinite(v);
+}
+
+static bool parseInt(const std::string &s, int64_t &v) {
+  char *end = nullptr;
+  long long r = std::strtoll(s.c_str(), &end, 10);
+  v = r;
+  return !s.empty() && end && *end == '\0';
+}
+
+static bool isIdentifier(const std::string &s) {
+  if (s.empty() || !(std::isalpha((unsigned char)s[0]) || s[0] == '_'))
+    return false;
+  for (char c : s)
+    if (!(std::isalnum((unsigned char)c) || c == '_'))
+      return false;
+  return true;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](raw_ostream &os) { os << "pcc 0.1 (LLVM/MLIR 19)\n"; });
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "pcc: compile an ONNX model into a library that trains by "
+          "predictive coding\n\n  pcc model.onnx -o model.so "
+          "[--algorithm=il|fpa|zil|bp] [--loss=mse|ce] ...\n\nSupported ONNX "
+          "operators: " +
+              std::string(pcc::supportedOnnxOperators()) + "\n",
+          &errs()))
+    return 1;
+
+  pcc::CompileOptions o;
+  if (inputFile.empty())
+    return fail("no input model (usage: pcc model.onnx -o model.so)");
+  o.input = inputFile;
+  o.output = outputFile;
+  o.pccExecutable = sys::fs::getMainExecutable(argv[0], (void *)&fail);
+
+  if (algorithm != "il" && algorithm != "fpa" && algorithm != "zil" &&
+      algorithm != "bp")
+    return fail("--algorithm must be il, fpa, zil or bp, got '" + algorithm + "'");
+  o.pc.algorithm = algorithm;
+  if (loss != "mse" && loss != "ce")
+    return fail("--loss must be mse or ce, got '" + loss + "'");
+  o.pc.loss = loss;
+  if (!parseInt(inferenceSteps, o.inferenceSteps) || o.inferenceSteps < 1 ||
+      o.inferenceSteps > 1000000000)
+    return fail("--inference-steps must be a whole number from 1 to 1e9, got '" +
+                inferenceSteps + "'");
+  if (!parseDouble(inferenceRate, o.inferenceRate) || o.inferenceRate <= 0)
+    return fail("--inference-rate must be a positive number, got '" +
+                inferenceRate + "'");
+  if (!parseDouble(learningRate, o.learningRate) || o.learningRate < 0)
+    return fail("--learning-rate must be a non-negative number, got '" +
+                learningRate + "'");
+  if (optimizer != "sgd" && optimizer != "adam")
+    return fail("--optimizer must be sgd or adam, got '" + optimizer + "'");
+  o.optimizer = optimizer;
+  if (!parseInt(batch, o.batch) || o.batch < 0)
+    return fail("--batch must be a positive whole number, got '" + batch + "'");
+  if (!isIdentifier(prefix))
+    return fail("--prefix must be a C identifier, got '" + prefix + "'");
+  o.prefix = prefix;
+  std::optional<pcc::EmitKind> kind =
+      StringSwitch<std::optional<pcc::EmitKind>>(emit)
+          .Case("pc", pcc::EmitKind::PC)
+          .Case("pc-train", pcc::EmitKind::PCTrain)
+          .Case("linalg", pcc::EmitKind::Linalg)
+          .Case("llvm-dialect", pcc::EmitKind::LLVMDialect)
+          .Case("llvm-ir", pcc::EmitKind::LLVMIR)
+          .Case("obj", pcc::EmitKind::Obj)
+          .Case("lib", pcc::EmitKind::Lib)
+          .Case("header", pcc::EmitKind::Header)
+          .Default(std::nullopt);
+  if (!kind)
+    return fail("--emit must be one of pc, pc-train, linalg, llvm-dialect, "
+                "llvm-ir, obj, lib, header; got '" + emit + "'");
+  o.emit = *kind;
+  o.optLevel = static_cast<unsigned>(optLevel.getValue());
+  o.mcpu = mcpu;
+  o.mtriple = mtriple;
+
+  std::string error;
+  if (pcc::compile(o, error) != 0)
+    return fail(error);
+  return 0;
+}
