@@ -342,9 +342,10 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
             propagate(lb, v, inst[v], eps[v], &drive, nullptr);
           SmallVector<Value> next;
           for (auto [v, xv] : llvm::zip(hidden, cur)) {
-            Value d = lb.create<NegOp>(loc(), eps[v]);
-            if (Value s = drive.lookup(v->getResult(0)))
-              d = lb.create<SubOp>(loc(), s.getType(), s, eps[v]);
+            Value s = drive.lookup(v->getResult(0));
+            Value d = s ? lb.create<SubOp>(loc(), s.getType(), s, eps[v])
+                              .getResult()
+                        : lb.create<NegOp>(loc(), eps[v]).getResult();
             Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
             next.push_back(lb.create<AddOp>(loc(), xv.getType(), xv, step));
           }

@@ -1,0 +1,64 @@
+// RUN: pcc-opt %s -pc-insert-nodes -split-input-file -verify-diagnostics | FileCheck %s
+
+// Every activity vertex gets a value and an error node; the output vertex
+// gets none; parameter expressions (the transpose of %w) are not vertices.
+// CHECK-LABEL: func @mlp
+// CHECK:      %[[T:.*]] = pc.transpose %arg1
+// CHECK-NOT:  pc.value %[[T]]
+// CHECK:      %[[MU0:.*]] = pc.matmul %arg0, %[[T]] {pc.vertex = 0 : i64}
+// CHECK-NEXT: %[[X0:.*]] = pc.value %[[MU0]] {vertex = 0 : i64}
+// CHECK-NEXT: pc.error %[[X0]], %[[MU0]]
+// CHECK-NEXT: %[[MU1:.*]] = pc.tanh %[[X0]] {pc.vertex = 1 : i64}
+// CHECK-NEXT: %[[X1:.*]] = pc.value %[[MU1]] {vertex = 1 : i64}
+// CHECK-NEXT: pc.error %[[X1]], %[[MU1]]
+// CHECK-NEXT: %[[OUT:.*]] = pc.add %[[X1]], %arg2 {pc.output, pc.vertex = 2 : i64}
+// CHECK-NEXT: return %[[OUT]]
+func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.role = "param"},
+               %b: tensor<5xf32> {pc.role = "param"}) -> tensor<4x5xf32> attributes {pc.graph} {
+  %t = pc.transpose %w {perm = array<i64: 1, 0>} : (tensor<5x3xf32>) -> tensor<3x5xf32>
+  %0 = pc.matmul %x, %t : (tensor<4x3xf32>, tensor<3x5xf32>) -> tensor<4x5xf32>
+  %1 = pc.tanh %0 : tensor<4x5xf32>
+  %2 = pc.add %1, %b : (tensor<4x5xf32>, tensor<5xf32>) -> tensor<4x5xf32>
+  return %2 : tensor<4x5xf32>
+}
+
+// -----
+
+// expected-error @+1 {{no function is marked pc.graph}}
+module {
+  func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+}
+
+// -----
+
+func.func @no_derivatives(%x: tensor<4x3xf32> {pc.role = "input"}) -> tensor<4x3xf32> attributes {pc.graph} {
+  // expected-error @+1 {{'arith.negf' op cannot be a predictive-coding vertex: it has no local derivatives}}
+  %0 = arith.negf %x : tensor<4x3xf32>
+  %1 = pc.tanh %0 : tensor<4x3xf32>
+  return %1 : tensor<4x3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #1 has no pc.role of input or param}}
+func.func @no_role(%x: tensor<4x3xf32> {pc.role = "input"}, %y: tensor<4x3xf32>) -> tensor<4x3xf32> attributes {pc.graph} {
+  %1 = pc.tanh %x : tensor<4x3xf32>
+  return %1 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @output_is_input(%x: tensor<4x3xf32> {pc.role = "input"}) -> tensor<4x3xf32> attributes {pc.graph} {
+  // expected-error @+1 {{graph output must be computed from an input by a graph op}}
+  return %x : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @two_outputs(%x: tensor<4x3xf32> {pc.role = "input"}) -> (tensor<4x3xf32>, tensor<4x3xf32>) attributes {pc.graph} {
+  %1 = pc.tanh %x : tensor<4x3xf32>
+  // expected-error @+1 {{graph must have exactly one output, has 2}}
+  return %1, %1 : tensor<4x3xf32>, tensor<4x3xf32>
+}
