@@ -1,0 +1,105 @@
+// RUN: pcc-opt %s -pc-to-linalg -split-input-file | FileCheck %s
+
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @broadcast_add
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x5xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%arg0, %arg1 : tensor<4x5xf32>, tensor<5xf32>) outs(%[[E]] : tensor<4x5xf32>)
+// CHECK: arith.addf
+func.func @broadcast_add(%a: tensor<4x5xf32>, %b: tensor<5xf32>) -> tensor<4x5xf32> {
+  %0 = pc.add %a, %b : (tensor<4x5xf32>, tensor<5xf32>) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[PIN:.*]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-LABEL: func @stretch_size_one
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[PIN]], #{{.*}}]
+// CHECK: arith.mulf
+func.func @stretch_size_one(%a: tensor<4x5xf32>, %b: tensor<1x5xf32>) -> tensor<4x5xf32> {
+  %0 = pc.mul %a, %b : (tensor<4x5xf32>, tensor<1x5xf32>) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @matmuls
+// CHECK: %[[Z:.*]] = linalg.fill
+// CHECK: linalg.matmul ins(%arg0, %arg1 : tensor<4x5xf32>, tensor<5x3xf32>) outs(%[[Z]] : tensor<4x3xf32>)
+// CHECK: linalg.matmul_transpose_b ins(%arg0, %arg2 : tensor<4x5xf32>, tensor<3x5xf32>)
+// CHECK: linalg.matmul_transpose_a ins(%arg3, %arg1 : tensor<5x4xf32>, tensor<5x3xf32>)
+// CHECK: %[[AT:.*]] = linalg.transpose ins(%arg3 : tensor<5x4xf32>) outs(%{{.*}} : tensor<4x5xf32>) permutation = [1, 0]
+// CHECK: linalg.matmul_transpose_b ins(%[[AT]], %arg2 : tensor<4x5xf32>, tensor<3x5xf32>)
+func.func @matmuls(%a: tensor<4x5xf32>, %b: tensor<5x3xf32>, %bt: tensor<3x5xf32>, %at: tensor<5x4xf32>)
+    -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) {
+  %0 = pc.matmul %a, %b : (tensor<4x5xf32>, tensor<5x3xf32>) -> tensor<4x3xf32>
+  %1 = pc.matmul %a, %bt {transpose_rhs = true} : (tensor<4x5xf32>, tensor<3x5xf32>) -> tensor<4x3xf32>
+  %2 = pc.matmul %at, %b {transpose_lhs = true} : (tensor<5x4xf32>, tensor<5x3xf32>) -> tensor<4x3xf32>
+  %3 = pc.matmul %at, %bt {transpose_lhs = true, transpose_rhs = true} : (tensor<5x4xf32>, tensor<3x5xf32>) -> tensor<4x3xf32>
+  return %0, %1, %2, %3 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// sum_to reduces the broadcast dimensions with a projected-permutation
+// output map and restores size-1 dimensions by reshaping.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func @sum_to
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[OUT]]], iterator_types = ["reduction", "reduction", "parallel"]}
+// CHECK: arith.addf
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [1, 5] : tensor<5xf32> into tensor<1x5xf32>
+func.func @sum_to(%g: tensor<2x4x5xf32>) -> tensor<1x5xf32> {
+  %0 = pc.sum_to %g : (tensor<2x4x5xf32>) -> tensor<1x5xf32>
+  return %0 : tensor<1x5xf32>
+}
+
+// -----
+
+// Cross-entropy: a max-shifted log-sum-exp per row, then the batch mean.
+// CHECK-LABEL: func @ce_loss
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: math.log
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
+// CHECK: arith.constant 2.500000e-01 : f32
+func.func @ce_loss(%y: tensor<4x5xf32>, %t: tensor<4x5xf32>) -> tensor<f32> {
+  %0 = pc.loss ce %y, %t : tensor<4x5xf32>, tensor<4x5xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// The MSE output error is (t - y) / B.
+// CHECK-LABEL: func @mse_error
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg0
+// CHECK: %[[D:.*]] = arith.subf %in, %in_0 : f32
+// CHECK: %[[S:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK: arith.mulf %[[D]], %[[S]] : f32
+func.func @mse_error(%y: tensor<4x5xf32>, %t: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  %0 = pc.loss_error mse %y, %t : tensor<4x5xf32>, tensor<4x5xf32> -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @relu_grad
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+func.func @relu_grad(%g: tensor<4x5xf32>, %y: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  %0 = pc.relu_grad %g, %y : tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @reshape
+// CHECK: %[[F:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1]] : tensor<4x6xf32> into tensor<24xf32>
+// CHECK: tensor.expand_shape %[[F]] {{\[\[}}0, 1, 2]] output_shape [2, 3, 4] : tensor<24xf32> into tensor<2x3x4xf32>
+func.func @reshape(%a: tensor<4x6xf32>) -> tensor<2x3x4xf32> {
+  %0 = pc.reshape %a : (tensor<4x6xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
