@@ -13,6 +13,9 @@ config.test_exec_root = os.path.join(config.pcc_obj_root, "test")
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
+# lit's defaults bind %python to the interpreter running lit; the tests
+# need the one with Debian's torch/onnx/numpy.
+config.substitutions = [(k, v) for (k, v) in config.substitutions if k != "%python"]
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 llvm_config.add_tool_substitutions(["pcc", "pcc-opt"], [config.pcc_tools_dir])

@@ -170,8 +170,11 @@ Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
                      });
 }
 
-/// log(sum(exp(x))) along `axis`, kept as a size-1 dimension.
-Value logSumExp(OpBuilder &b, Location loc, Value x, int64_t axis) {
+/// log(sum(exp(x))) along `axis` as its two parts, max and log(sum(exp(x -
+/// max))), both kept as size-1 dimensions: adding them before subtracting
+/// from x would lose precision for large x.
+std::pair<Value, Value> logSumExpParts(OpBuilder &b, Location loc, Value x,
+                                       int64_t axis) {
   Value max = reduceAxisKeepDim(b, loc, x, axis, Combine::Max,
                                 -std::numeric_limits<float>::infinity());
   Value e = elementwise(b, loc, tensorType(x), {x, max},
@@ -180,11 +183,11 @@ Value logSumExp(OpBuilder &b, Location loc, Value x, int64_t axis) {
                           return nb.create<math::ExpOp>(nl, d);
                         });
   Value sum = reduceAxisKeepDim(b, loc, e, axis, Combine::Add, 0.0);
-  return elementwise(b, loc, tensorType(max), {sum, max},
-                     [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                       Value l = nb.create<math::LogOp>(nl, a[0]);
-                       return nb.create<arith::AddFOp>(nl, l, a[1]);
-                     });
+  Value logSum = elementwise(b, loc, tensorType(sum), {sum},
+                             [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                               return nb.create<math::LogOp>(nl, a[0]);
+                             });
+  return {max, logSum};
 }
 
 Value scaleBy(OpBuilder &b, Location loc, Value x, double factor) {
@@ -304,12 +307,14 @@ Value lowerLoss(LossOp op, LossOp::Adaptor a, OpBuilder &b) {
     invBatch *= 0.5;
   } else {
     int64_t axis = type.getRank() - 1;
-    Value lse = logSumExp(b, loc, y, axis);
-    perElement = elementwise(b, loc, type, {t, lse, y},
-                             [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
-                               Value d = nb.create<arith::SubFOp>(nl, v[1], v[2]);
-                               return nb.create<arith::MulFOp>(nl, v[0], d);
-                             });
+    auto [max, logSum] = logSumExpParts(b, loc, y, axis);
+    perElement = elementwise(
+        b, loc, type, {t, max, logSum, y},
+        [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+          Value shifted = nb.create<arith::SubFOp>(nl, v[1], v[3]);
+          Value d = nb.create<arith::AddFOp>(nl, shifted, v[2]);
+          return nb.create<arith::MulFOp>(nl, v[0], d);
+        });
   }
   return scaleBy(b, loc, sumAll(b, loc, perElement), invBatch);
 }
@@ -413,11 +418,13 @@ void populatePatterns(RewritePatternSet &patterns) {
   });
   addLowering<LogSoftmaxOp>(
       patterns, [](LogSoftmaxOp op, LogSoftmaxOp::Adaptor a, B &b) {
-        Value lse = logSumExp(b, op.getLoc(), a.getInput(), op.getAxis());
+        auto [max, logSum] =
+            logSumExpParts(b, op.getLoc(), a.getInput(), op.getAxis());
         return elementwise(b, op.getLoc(), tensorType(a.getInput()),
-                           {a.getInput(), lse},
+                           {a.getInput(), max, logSum},
                            [](B &nb, L nl, V v) -> Value {
-                             return nb.create<arith::SubFOp>(nl, v[0], v[1]);
+                             Value d = nb.create<arith::SubFOp>(nl, v[0], v[1]);
+                             return nb.create<arith::SubFOp>(nl, d, v[2]);
                            });
       });
   addLowering<SoftmaxGradOp>(

@@ -26,7 +26,7 @@ using namespace mlir;
 namespace {
 
 const char *kSupported =
-    "Add, Concat (constant), Constant, ConstantOfShape, Div, Exp, Flatten, "
+    "Add, Cast (constant), Concat (constant), Constant, ConstantOfShape, Div, Exp, Flatten, "
     "Gather (constant), Gemm, Identity, LeakyRelu, Log, LogSoftmax, MatMul, "
     "Mul, Neg, Relu, Reshape, Shape, Sigmoid, Softmax, Squeeze (constant), "
     "Sub, Tanh, Transpose, Unsqueeze (constant)";
@@ -132,8 +132,12 @@ private:
   const onnx::GraphProto &graph() const { return model.graph(); }
 
   [[noreturn]] void fail(const onnx::NodeProto &node, const Twine &msg) {
-    throw ImportError(llvm::formatv("node '{0}' ({1}, opset {2}): {3}",
-                                    node.name(), node.op_type(), opset,
+    // Unnamed nodes are named by their first output.
+    std::string name = node.name().empty() && node.output_size()
+                           ? "output " + node.output(0)
+                           : node.name();
+    throw ImportError(llvm::formatv("node '{0}' ({1}, opset {2}): {3}", name,
+                                    node.op_type(), opset,
                                     msg.str())
                           .str());
   }
@@ -353,8 +357,11 @@ OwningOpRef<ModuleOp> Importer::run() {
   if (!it->second.value)
     throw ImportError("graph output '" + outName +
                       "' is a constant: nothing to train");
-  b.create<func::ReturnOp>(b.getUnknownLoc(), it->second.value);
-  func.setType(b.getFunctionType(argTypes, {it->second.value.getType()}));
+  Value out = it->second.value;
+  if (isa<BlockArgument>(out)) // y = Identity(x): the output needs a vertex
+    out = b.create<pc::ReshapeOp>(b.getUnknownLoc(), out.getType(), out);
+  b.create<func::ReturnOp>(b.getUnknownLoc(), out);
+  func.setType(b.getFunctionType(argTypes, {out.getType()}));
 
   // Parameters no vertex reads are dropped: they cannot be trained.
   llvm::BitVector unused(func.getNumArguments());
@@ -764,6 +771,10 @@ OwningOpRef<ModuleOp> pcc::importOnnxFile(MLIRContext &context,
     return nullptr;
   }
   onnx::ModelProto model;
+  if (in.peek() == std::ifstream::traits_type::eof()) {
+    error = "'" + path + "' is empty, not an ONNX model";
+    return nullptr;
+  }
   if (!model.ParseFromIstream(&in)) {
     error = "'" + path + "' is not a valid ONNX model (protobuf parse failed)";
     return nullptr;

@@ -108,7 +108,7 @@ createTargetMachine(const pcc::CompileOptions &o, std::string &error) {
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, lookupError);
   if (!target) {
-    error = "unknown target triple '" + triple + "': " + lookupError;
+    error = "unknown --mtriple '" + triple + "': " + lookupError;
     return nullptr;
   }
   std::string cpu = o.mcpu;
@@ -121,6 +121,15 @@ createTargetMachine(const pcc::CompileOptions &o, std::string &error) {
   } else if (cpu.empty()) {
     cpu = "generic";
   }
+  if (!o.mcpu.empty()) {
+    // Checked before the target machine exists, which would warn on stderr.
+    std::unique_ptr<llvm::MCSubtargetInfo> probe(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (!probe || !probe->isCPUStringValid(o.mcpu)) {
+      error = "unknown --mcpu '" + o.mcpu + "' for target '" + triple + "'";
+      return nullptr;
+    }
+  }
   llvm::TargetOptions options;
   auto level = o.optLevel == 0   ? llvm::CodeGenOptLevel::None
                : o.optLevel == 1 ? llvm::CodeGenOptLevel::Less
@@ -130,10 +139,6 @@ createTargetMachine(const pcc::CompileOptions &o, std::string &error) {
       triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt, level));
   if (!tm) {
     error = "cannot create a target machine for '" + triple + "'";
-    return nullptr;
-  }
-  if (!o.mcpu.empty() && !tm->getMCSubtargetInfo()->isCPUStringValid(o.mcpu)) {
-    error = "unknown --mcpu '" + o.mcpu + "' for target '" + triple + "'";
     return nullptr;
   }
   return tm;
@@ -181,6 +186,13 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
   CompileOptions o = in;
   if (o.output.empty())
     o.output = defaultOutput(o);
+  if (o.emit == EmitKind::Lib && o.output == "-") {
+    error = "a shared library cannot be written to stdout; give -o FILE";
+    return 1;
+  }
+  if (!o.mcpu.empty() || !o.mtriple.empty())
+    if (!createTargetMachine(o, error)) // bad --mcpu/--mtriple fail early
+      return 1;
 
   static std::once_flag registered;
   std::call_once(registered, registerPCCPasses);

@@ -20,8 +20,9 @@ static cl::OptionCategory category("pcc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::cat(category));
 static cl::opt<std::string>
-    outputFile("o", cl::desc("Output file (default: the input name with the "
-                             "emitted kind's extension; '-' for stdout)"),
+    outputFile("o", cl::desc("Output file (default: for lib, obj and header the input "
+                             "name with .so, .o or .h; for the textual kinds "
+                             "stdout, also written as '-')"),
                cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string> algorithm(
     "algorithm",
@@ -50,7 +51,8 @@ static cl::opt<std::string> optimizer(
     cl::desc("sgd or adam (default; beta1 0.9, beta2 0.999, eps 1e-8)"),
     cl::init("adam"), cl::cat(category));
 static cl::opt<std::string>
-    batch("batch", cl::desc("Batch size, replacing the first input dimension"),
+    batch("batch", cl::desc("Batch size, replacing the first input dimension "
+                       "(default 0: keep the model's)"),
           cl::init("0"), cl::cat(category));
 static cl::opt<std::string> prefix(
     "prefix", cl::desc("Prefix of every exported symbol (default pcc)"),
@@ -145,7 +147,8 @@ int main(int argc, char **argv) {
     return fail("--optimizer must be sgd or adam, got '" + optimizer + "'");
   o.optimizer = optimizer;
   if (!parseInt(batch, o.batch) || o.batch < 0)
-    return fail("--batch must be a positive whole number, got '" + batch + "'");
+    return fail("--batch must be a whole number (0 keeps the model's), got '" +
+                batch + "'");
   if (!isIdentifier(prefix))
     return fail("--prefix must be a C identifier, got '" + prefix + "'");
   o.prefix = prefix;
