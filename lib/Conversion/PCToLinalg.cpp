@@ -154,17 +154,26 @@ Value sumAll(OpBuilder &b, Location loc, Value input) {
   return reduce(b, loc, input, keep, Combine::Add, 0.0);
 }
 
-Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
-  auto type = tensorType(x);
+/// exp(x - max) and its sum along `axis`, with max; the reductions keep
+/// `axis` as a size-1 dimension so they broadcast back against x.
+struct ShiftedExp {
+  Value max, exp, sum;
+};
+ShiftedExp shiftedExp(OpBuilder &b, Location loc, Value x, int64_t axis) {
   Value max = reduceAxisKeepDim(b, loc, x, axis, Combine::Max,
                                 -std::numeric_limits<float>::infinity());
-  Value e = elementwise(b, loc, type, {x, max},
+  Value e = elementwise(b, loc, tensorType(x), {x, max},
                         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                           Value d = nb.create<arith::SubFOp>(nl, a[0], a[1]);
                           return nb.create<math::ExpOp>(nl, d);
                         });
   Value sum = reduceAxisKeepDim(b, loc, e, axis, Combine::Add, 0.0);
-  return elementwise(b, loc, type, {e, sum},
+  return {max, e, sum};
+}
+
+Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  ShiftedExp s = shiftedExp(b, loc, x, axis);
+  return elementwise(b, loc, tensorType(x), {s.exp, s.sum},
                      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                        return nb.create<arith::DivFOp>(nl, a[0], a[1]);
                      });
@@ -175,19 +184,12 @@ Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
 /// from x would lose precision for large x.
 std::pair<Value, Value> logSumExpParts(OpBuilder &b, Location loc, Value x,
                                        int64_t axis) {
-  Value max = reduceAxisKeepDim(b, loc, x, axis, Combine::Max,
-                                -std::numeric_limits<float>::infinity());
-  Value e = elementwise(b, loc, tensorType(x), {x, max},
-                        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                          Value d = nb.create<arith::SubFOp>(nl, a[0], a[1]);
-                          return nb.create<math::ExpOp>(nl, d);
-                        });
-  Value sum = reduceAxisKeepDim(b, loc, e, axis, Combine::Add, 0.0);
-  Value logSum = elementwise(b, loc, tensorType(sum), {sum},
+  ShiftedExp s = shiftedExp(b, loc, x, axis);
+  Value logSum = elementwise(b, loc, tensorType(s.sum), {s.sum},
                              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                                return nb.create<math::LogOp>(nl, a[0]);
                              });
-  return {max, logSum};
+  return {s.max, logSum};
 }
 
 Value scaleBy(OpBuilder &b, Location loc, Value x, double factor) {
