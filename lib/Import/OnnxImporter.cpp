@@ -124,7 +124,7 @@ class Importer {
 public:
   Importer(MLIRContext &ctx, const onnx::ModelProto &model,
            const pcc::ImportOptions &options)
-      : ctx(ctx), model(model), options(options), b(&ctx) {}
+      : model(model), options(options), b(&ctx) {}
 
   OwningOpRef<ModuleOp> run();
 
@@ -258,7 +258,6 @@ private:
   void importReshape(const onnx::NodeProto &node);
   void importSoftmax(const onnx::NodeProto &node, bool log);
 
-  MLIRContext &ctx;
   const onnx::ModelProto &model;
   pcc::ImportOptions options;
   OpBuilder b;

@@ -190,9 +190,13 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     error = "a shared library cannot be written to stdout; give -o FILE";
     return 1;
   }
-  if (!o.mcpu.empty() || !o.mtriple.empty())
-    if (!createTargetMachine(o, error)) // bad --mcpu/--mtriple fail early
+  // Bad --mcpu/--mtriple fail before any work, whatever is emitted.
+  std::unique_ptr<llvm::TargetMachine> tm;
+  if (!o.mcpu.empty() || !o.mtriple.empty()) {
+    tm = createTargetMachine(o, error);
+    if (!tm)
       return 1;
+  }
 
   static std::once_flag registered;
   std::call_once(registered, registerPCCPasses);
@@ -250,7 +254,8 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     error = diag.message.empty() ? "translation to LLVM IR failed" : diag.message;
     return 1;
   }
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(o, error);
+  if (!tm)
+    tm = createTargetMachine(o, error);
   if (!tm)
     return 1;
   llvmModule->setDataLayout(tm->createDataLayout());

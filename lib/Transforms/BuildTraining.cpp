@@ -273,10 +273,12 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     Value epsOut = outputError(muOut0);
     propagate(b, info.outputVertex, fwdInst(info.outputVertex), epsOut,
               nullptr, &paramAdj);
+    // The output error is fixed, so its push on the parents is built once.
+    Accumulator outputDrive;
+    propagate(b, info.outputVertex, fwdInst(info.outputVertex), epsOut,
+              &outputDrive, nullptr);
     for (int64_t t = 1; t <= depth; ++t) {
-      Accumulator drive;
-      propagate(b, info.outputVertex, fwdInst(info.outputVertex), epsOut,
-                &drive, nullptr);
+      Accumulator drive = outputDrive;
       for (Operation *v : hidden)
         if (e.count(v))
           propagate(b, v, fwdInst(v), e[v], &drive, nullptr);
