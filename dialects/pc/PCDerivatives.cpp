@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "pc/PCOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 
 using namespace mlir;
@@ -114,4 +115,101 @@ Value TransposeOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
     inverse[p] = i;
   return b.create<TransposeOp>(getLoc(), getInput().getType(), g,
                                b.getDenseI64ArrayAttr(inverse));
+}
+
+Value AbsOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<AbsGradOp>(getLoc(), g, getInput());
+}
+
+Value SqrtOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<SqrtGradOp>(getLoc(), g, getResult());
+}
+
+Value SoftplusOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  Value s = b.create<SigmoidOp>(getLoc(), getInput());
+  return b.create<MulOp>(getLoc(), g.getType(), g, s);
+}
+
+Value EluOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<EluGradOp>(getLoc(), g, getInput(), getAlphaAttr());
+}
+
+Value ClipOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<ClipGradOp>(getLoc(), g, getInput(), getMinAttr(),
+                              getMaxAttr());
+}
+
+Value PowOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<PowGradOp>(getLoc(), g, getInput(), getExponentAttr());
+}
+
+Value SliceOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<SliceGradOp>(getLoc(), getInput().getType(), g,
+                               getStartsAttr(), getStepsAttr());
+}
+
+/// The unit-step slice of `g` at `starts` with the shape of `type`.
+static Value unitSlice(OpBuilder &b, Location loc, Value g, Type type,
+                       ArrayRef<int64_t> starts) {
+  SmallVector<int64_t> steps(starts.size(), 1);
+  return b.create<SliceOp>(loc, type, g, b.getDenseI64ArrayAttr(starts),
+                           b.getDenseI64ArrayAttr(steps));
+}
+
+Value ConcatOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
+  int64_t axis = getAxis(), offset = 0;
+  for (unsigned i = 0; i < index; ++i)
+    offset += cast<RankedTensorType>(getInputs()[i].getType()).getShape()[axis];
+  Type type = getInputs()[index].getType();
+  SmallVector<int64_t> starts(cast<RankedTensorType>(type).getRank(), 0);
+  starts[axis] = offset;
+  return unitSlice(b, getLoc(), g, type, starts);
+}
+
+Value PadOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return unitSlice(b, getLoc(), g, getInput().getType(), getLow());
+}
+
+Value BroadcastToOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return sumTo(b, getLoc(), g, getInput().getType());
+}
+
+Value ReduceSumOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  Location loc = getLoc();
+  if (getScale().convertToFloat() != 1.0f) {
+    auto scalarType = RankedTensorType::get({}, b.getF32Type());
+    Value scale = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(scalarType, getScaleAttr().getValue()));
+    g = b.create<MulOp>(loc, g.getType(), g, scale);
+  }
+  return b.create<BroadcastToOp>(loc, getInput().getType(), g);
+}
+
+Value GatherOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<GatherGradOp>(getLoc(), getInput().getType(), g,
+                                getAxisAttr(), getIndicesAttr());
+}
+
+Value ConvOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
+  if (index == 0)
+    return b.create<ConvInputGradOp>(
+        getLoc(), getInput().getType(), g, getFilter(), getGroupAttr(),
+        getKernelShapeAttr(), getStridesAttr(), getDilationsAttr(),
+        getPadsAttr());
+  return b.create<ConvFilterGradOp>(
+      getLoc(), getFilter().getType(), g, getInput(), getGroupAttr(),
+      getKernelShapeAttr(), getStridesAttr(), getDilationsAttr(), getPadsAttr());
+}
+
+Value MaxPoolOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<MaxPoolGradOp>(getLoc(), getInput().getType(), g, getInput(),
+                                 getKernelShapeAttr(), getStridesAttr(),
+                                 getDilationsAttr(), getPadsAttr());
+}
+
+Value AvgPoolOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<AvgPoolGradOp>(getLoc(), getInput().getType(), g,
+                                 getCountIncludePadAttr(), getKernelShapeAttr(),
+                                 getStridesAttr(), getDilationsAttr(),
+                                 getPadsAttr());
 }

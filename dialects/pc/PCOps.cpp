@@ -99,6 +99,168 @@ LogicalResult SumToOp::verify() {
   return success();
 }
 
+LogicalResult SliceOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
+  if (out.size() != in.size() || starts.size() != in.size() ||
+      steps.size() != in.size())
+    return emitOpError("starts, steps and result must have the input's rank");
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (steps[i] == 0)
+      return emitOpError("step ") << i << " is zero";
+    int64_t last = starts[i] + steps[i] * (out[i] - 1);
+    if (out[i] < 1 || starts[i] < 0 || starts[i] >= in[i] || last < 0 ||
+        last >= in[i])
+      return emitOpError("dimension ") << i << " reads outside the input";
+  }
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  auto out = shapeOf(getResult());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= (int64_t)out.size())
+    return emitOpError("axis ") << axis << " out of range";
+  int64_t total = 0;
+  for (Value v : getInputs()) {
+    auto in = shapeOf(v);
+    if (in.size() != out.size())
+      return emitOpError("inputs must have the result's rank");
+    for (size_t i = 0; i < in.size(); ++i)
+      if ((int64_t)i != axis && in[i] != out[i])
+        return emitOpError("input dimension ") << i << " differs from the result";
+    total += in[axis];
+  }
+  if (total != out[axis])
+    return emitOpError("result axis size must be the inputs' sum, ") << total;
+  return success();
+}
+
+LogicalResult PadOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  ArrayRef<int64_t> low = getLow(), high = getHigh();
+  if (low.size() != in.size() || high.size() != in.size() ||
+      out.size() != in.size())
+    return emitOpError("low, high and result must have the input's rank");
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (low[i] < 0 || high[i] < 0)
+      return emitOpError("padding amounts must be non-negative");
+    if (out[i] != in[i] + low[i] + high[i])
+      return emitOpError("result dimension ") << i << " must be "
+                                              << in[i] + low[i] + high[i];
+  }
+  return success();
+}
+
+LogicalResult BroadcastToOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(in, out);
+  if (in.size() > out.size() || failed(shape) || ArrayRef<int64_t>(*shape) != out)
+    return emitOpError("input shape must broadcast to the result shape");
+  return success();
+}
+
+LogicalResult ReduceSumOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (in.size() != out.size())
+    return emitOpError("result must keep the input's rank");
+  ArrayRef<int64_t> axes = getAxes();
+  for (size_t k = 0; k < axes.size(); ++k)
+    if (axes[k] < 0 || axes[k] >= (int64_t)in.size() ||
+        (k && axes[k] <= axes[k - 1]))
+      return emitOpError("axes must be sorted, unique and in range");
+  for (size_t i = 0; i < in.size(); ++i) {
+    int64_t expect = llvm::is_contained(axes, (int64_t)i) ? 1 : in[i];
+    if (out[i] != expect)
+      return emitOpError("result dimension ") << i << " must be " << expect;
+  }
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= (int64_t)in.size() || out.size() != in.size())
+    return emitOpError("axis out of range or result rank differs");
+  for (int64_t i : getIndices())
+    if (i < 0 || i >= in[axis])
+      return emitOpError("index ") << i << " out of range";
+  for (size_t i = 0; i < in.size(); ++i) {
+    int64_t expect = (int64_t)i == axis ? (int64_t)getIndices().size() : in[i];
+    if (out[i] != expect)
+      return emitOpError("result dimension ") << i << " must be " << expect;
+  }
+  return success();
+}
+
+/// Checks the common window attributes of conv and pooling: NCHW input,
+/// two-element kernel/strides/dilations, four pads, and windows that start
+/// inside the padded input.
+static LogicalResult verifyWindow(Operation *op, ArrayRef<int64_t> in,
+                                  ArrayRef<int64_t> out, ArrayRef<int64_t> kernel,
+                                  ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> dilations,
+                                  ArrayRef<int64_t> pads, bool exact) {
+  if (in.size() != 4 || out.size() != 4)
+    return op->emitOpError("input and result must be 4-D (NCHW)");
+  if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2 ||
+      pads.size() != 4)
+    return op->emitOpError("needs 2 kernel sizes, strides and dilations and 4 pads");
+  if (out[0] != in[0])
+    return op->emitOpError("batch size changes");
+  for (int d = 0; d < 2; ++d) {
+    if (kernel[d] < 1 || strides[d] < 1 || dilations[d] < 1 || pads[d] < 0 ||
+        pads[d + 2] < 0)
+      return op->emitOpError("kernel, strides and dilations must be positive, "
+                             "pads non-negative");
+    int64_t padded = in[2 + d] + pads[d] + pads[d + 2];
+    int64_t span = dilations[d] * (kernel[d] - 1) + 1;
+    if (padded < span)
+      return op->emitOpError("window larger than the padded input");
+    int64_t fit = (padded - span) / strides[d] + 1;
+    if (out[2 + d] < fit || (exact && out[2 + d] != fit) ||
+        (out[2 + d] - 1) * strides[d] >= padded)
+      return op->emitOpError("spatial result dimension ")
+             << d << " must be " << fit;
+  }
+  return success();
+}
+
+LogicalResult ConvOp::verify() {
+  auto in = shapeOf(getInput()), w = shapeOf(getFilter()),
+       out = shapeOf(getResult());
+  if (w.size() != 4)
+    return emitOpError("filter must be 4-D (F, C/group, KH, KW)");
+  if (getKernelShape() != w.drop_front(2))
+    return emitOpError("kernel_shape must match the filter");
+  int64_t g = getGroup();
+  if (in.size() == 4 && (g < 1 || in[1] % g || w[0] % g || w[1] * g != in[1]))
+    return emitOpError("channels ") << in[1] << " and filter " << w[0] << "x"
+                                    << w[1] << " do not fit group " << g;
+  if (out.size() == 4 && out[1] != w[0])
+    return emitOpError("result channels must be ") << w[0];
+  return verifyWindow(*this, in, out, getKernelShape(), getStrides(),
+                      getDilations(), getPads(), /*exact=*/true);
+}
+
+LogicalResult MaxPoolOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (in.size() == 4 && out.size() == 4 && in[1] != out[1])
+    return emitOpError("channel count changes");
+  return verifyWindow(*this, in, out, getKernelShape(), getStrides(),
+                      getDilations(), getPads(), /*exact=*/false);
+}
+
+LogicalResult AvgPoolOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (in.size() == 4 && out.size() == 4 && in[1] != out[1])
+    return emitOpError("channel count changes");
+  return verifyWindow(*this, in, out, getKernelShape(), getStrides(),
+                      getDilations(), getPads(), /*exact=*/false);
+}
+
 static LogicalResult verifyLoss(Operation *op) {
   auto y = cast<RankedTensorType>(op->getOperand(0).getType());
   if (y != op->getOperand(1).getType())

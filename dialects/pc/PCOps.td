@@ -108,6 +108,150 @@ def PC_TransposeOp : PC_GraphOp<"transpose"> {
   let hasVerifier = 1;
 }
 
+def PC_AbsOp : PC_UnaryOp<"abs", "absolute value">;
+def PC_SqrtOp : PC_UnaryOp<"sqrt", "square root">;
+def PC_SoftplusOp : PC_UnaryOp<"softplus", "softplus log(1 + exp(x))">;
+
+def PC_EluOp : PC_GraphOp<"elu", [SameOperandsAndResultType]> {
+  let summary = "exponential linear unit";
+  let description = "Elementwise `x > 0 ? x : alpha * (exp(x) - 1)`.";
+  let arguments = (ins PC_Tensor:$input, F32Attr:$alpha);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def PC_ClipOp : PC_GraphOp<"clip", [SameOperandsAndResultType]> {
+  let summary = "clamp to [min, max]";
+  let description = [{
+    Elementwise `min(max(x, min), max)`; an absent bound is -inf or +inf.
+    The local derivative is 1 where `min <= x <= max`, as in PyTorch.
+  }];
+  let arguments = (ins PC_Tensor:$input, F32Attr:$min, F32Attr:$max);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def PC_PowOp : PC_GraphOp<"pow", [SameOperandsAndResultType]> {
+  let summary = "power with a constant exponent";
+  let description = [{
+    Elementwise `x ^ exponent`. Integral exponents are exact for negative x
+    (repeated multiplication); other exponents follow `powf`.
+  }];
+  let arguments = (ins PC_Tensor:$input, F32Attr:$exponent);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def PC_SliceOp : PC_GraphOp<"slice"> {
+  let summary = "strided slice with static starts and steps";
+  let description = [{
+    `result[i_0, ..., i_n] = input[starts[0] + steps[0] * i_0, ...]` for
+    every dimension; steps may be negative (reversed reads). ONNX Slice,
+    Split and the gate and time-step slices of unrolled recurrences import
+    to this op.
+  }];
+  let arguments = (ins PC_Tensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_ConcatOp : PC_GraphOp<"concat"> {
+  let summary = "concatenation along an axis";
+  let arguments = (ins Variadic<PC_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_PadOp : PC_GraphOp<"pad"> {
+  let summary = "constant padding";
+  let description = [{
+    Pads dimension `i` with `low[i]` leading and `high[i]` trailing elements
+    of `value` (non-negative amounts).
+  }];
+  let arguments = (ins PC_Tensor:$input, DenseI64ArrayAttr:$low,
+                       DenseI64ArrayAttr:$high, F32Attr:$value);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_BroadcastToOp : PC_GraphOp<"broadcast_to"> {
+  let summary = "NumPy broadcast to a larger shape (ONNX Expand)";
+  let arguments = (ins PC_Tensor:$input);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_ReduceSumOp : PC_GraphOp<"reduce_sum"> {
+  let summary = "scaled sum over axes, kept as size-1 dimensions";
+  let description = [{
+    `scale` times the sum of `input` over the dimensions `axes` (sorted,
+    non-negative); the result keeps them with size 1. ReduceSum imports with
+    scale 1, ReduceMean and GlobalAveragePool with 1/count.
+  }];
+  let arguments = (ins PC_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<F32Attr, "1.0">:$scale);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_GatherOp : PC_GraphOp<"gather"> {
+  let summary = "gather along an axis at constant indices";
+  let description = [{
+    `result[..., k, ...] = input[..., indices[k], ...]` with `k` at
+    dimension `axis`; indices are non-negative and in range.
+  }];
+  let arguments = (ins PC_Tensor:$input, I64Attr:$axis,
+                       DenseI64ArrayAttr:$indices);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+class PC_WindowOp<string mnemonic, string desc, dag args>
+    : PC_GraphOp<mnemonic> {
+  let summary = desc;
+  let arguments = !con(args, (ins DenseI64ArrayAttr:$kernel_shape,
+      DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+      DenseI64ArrayAttr:$pads));
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_ConvOp : PC_WindowOp<"conv", "2-D convolution (NCHW, FCHW filters)",
+    (ins PC_Tensor:$input, PC_Tensor:$filter, I64Attr:$group)> {
+  let description = [{
+    ONNX Conv without bias over `input` [N, C, H, W] zero-padded by `pads`
+    [top, left, bottom, right], with `filter` [F, C/group, KH, KW]. The
+    result is [N, F, OH, OW].
+  }];
+}
+
+def PC_MaxPoolOp : PC_WindowOp<"max_pool", "2-D max pooling",
+    (ins PC_Tensor:$input)> {
+  let description = [{
+    Window maxima over `input` [N, C, H, W] padded by `pads` with -inf. The
+    result may have more windows than fit (ONNX ceil_mode): they read
+    -inf beyond the padding.
+  }];
+}
+
+def PC_AvgPoolOp : PC_WindowOp<"avg_pool", "2-D average pooling",
+    (ins PC_Tensor:$input, BoolAttr:$count_include_pad)> {
+  let description = [{
+    Window means over `input` [N, C, H, W] zero-padded by `pads`. The
+    divisor counts the window elements inside the input, and inside the
+    padding too when `count_include_pad`; never those past the padding
+    (ONNX ceil_mode).
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Derivative ops: emitted by the local derivative builders.
 //===----------------------------------------------------------------------===//
@@ -161,6 +305,70 @@ def PC_SoftmaxGradOp : PC_AxisGradOp<"softmax_grad",
     "vector-Jacobian product of softmax: y * (g - sum(g * y))">;
 def PC_LogSoftmaxGradOp : PC_AxisGradOp<"log_softmax_grad",
     "vector-Jacobian product of log-softmax: g - exp(y) * sum(g)">;
+
+def PC_AbsGradOp : PC_ElementwiseGradOp<"abs_grad", "the abs input">;
+def PC_SqrtGradOp : PC_ElementwiseGradOp<"sqrt_grad", "the sqrt output">;
+
+def PC_EluGradOp : PC_Op<"elu_grad", [Pure, SameOperandsAndResultType]> {
+  let summary = "cotangent times the elu slope at the input";
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal, F32Attr:$alpha);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad `,` $primal attr-dict `:` type($result)";
+}
+
+def PC_ClipGradOp : PC_Op<"clip_grad", [Pure, SameOperandsAndResultType]> {
+  let summary = "cotangent where min <= input <= max, else 0";
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal, F32Attr:$min,
+                       F32Attr:$max);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad `,` $primal attr-dict `:` type($result)";
+}
+
+def PC_PowGradOp : PC_Op<"pow_grad", [Pure, SameOperandsAndResultType]> {
+  let summary = "cotangent times exponent * input^(exponent - 1)";
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal, F32Attr:$exponent);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad `,` $primal attr-dict `:` type($result)";
+}
+
+def PC_SliceGradOp : PC_Op<"slice_grad", [Pure]> {
+  let summary = "adjoint of pc.slice: scatter into zeros";
+  let arguments = (ins PC_Tensor:$grad, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+}
+
+def PC_GatherGradOp : PC_Op<"gather_grad", [Pure]> {
+  let summary = "adjoint of pc.gather: scatter-add into zeros";
+  let arguments = (ins PC_Tensor:$grad, I64Attr:$axis,
+                       DenseI64ArrayAttr:$indices);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+}
+
+class PC_WindowGradOp<string mnemonic, string desc, dag args>
+    : PC_Op<mnemonic, [Pure]> {
+  let summary = desc;
+  let arguments = !con(args, (ins DenseI64ArrayAttr:$kernel_shape,
+      DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+      DenseI64ArrayAttr:$pads));
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def PC_ConvInputGradOp : PC_WindowGradOp<"conv_input_grad",
+    "adjoint of pc.conv towards its input",
+    (ins PC_Tensor:$grad, PC_Tensor:$filter, I64Attr:$group)>;
+def PC_ConvFilterGradOp : PC_WindowGradOp<"conv_filter_grad",
+    "adjoint of pc.conv towards its filter",
+    (ins PC_Tensor:$grad, PC_Tensor:$input, I64Attr:$group)>;
+def PC_MaxPoolGradOp : PC_WindowGradOp<"max_pool_grad",
+    "adjoint of pc.max_pool: the cotangent goes to each window's first maximum",
+    (ins PC_Tensor:$grad, PC_Tensor:$input)>;
+def PC_AvgPoolGradOp : PC_WindowGradOp<"avg_pool_grad",
+    "adjoint of pc.avg_pool",
+    (ins PC_Tensor:$grad, BoolAttr:$count_include_pad)>;
 
 //===----------------------------------------------------------------------===//
 // Predictive-coding ops.

@@ -1,4 +1,5 @@
 //===- PCToLinalg.cpp - pc tensor ops to linalg/tensor/arith/math ---------===//
+#include "LinalgBuilders.h"
 #include "pc/PCOps.h"
 #include "pcc/Conversion/Passes.h"
 
@@ -18,7 +19,7 @@ namespace mlir::pc {
 using namespace mlir;
 using namespace mlir::pc;
 
-namespace {
+namespace mlir::pc::lowering {
 
 RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
@@ -43,7 +44,7 @@ AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
   return AffineMap::get(rank, 0, exprs, ctx);
 }
 
-using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
 
 /// An elementwise linalg.generic over `operands` broadcast to `resultType`.
 Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
@@ -67,7 +68,6 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
       .getResult(0);
 }
 
-enum class Combine { Add, Max };
 
 /// Reduces `input` over the dimensions where `keep` is false (a
 /// projected-permutation output), starting from `initValue`.
@@ -200,66 +200,13 @@ Value scaleBy(OpBuilder &b, Location loc, Value x, double factor) {
                      });
 }
 
-//===----------------------------------------------------------------------===//
-// Patterns
-//===----------------------------------------------------------------------===//
-
-/// Any op lowered by one elementwise scalar function of its tensor operands.
-template <typename OpTy>
-struct ElementwisePattern : OpConversionPattern<OpTy> {
-  using Fn = std::function<Value(OpTy, OpBuilder &, Location, ValueRange)>;
-  ElementwisePattern(MLIRContext *ctx, Fn fn)
-      : OpConversionPattern<OpTy>(ctx), fn(std::move(fn)) {}
-
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    SmallVector<Value> tensors;
-    for (Value v : adaptor.getOperands())
-      if (isa<RankedTensorType>(v.getType()))
-        tensors.push_back(v);
-    Value r = elementwise(
-        rewriter, op.getLoc(), tensorType(op->getResult(0)), tensors,
-        [&](OpBuilder &b, Location l, ValueRange a) { return fn(op, b, l, a); });
-    rewriter.replaceOp(op, r);
-    return success();
-  }
-  Fn fn;
-};
-
-template <typename OpTy, typename Fn>
-void addElementwise(RewritePatternSet &patterns, Fn fn) {
-  patterns.add<ElementwisePattern<OpTy>>(patterns.getContext(),
-                                         typename ElementwisePattern<OpTy>::Fn(fn));
-}
-
-template <typename OpTy>
-struct LowerWith : OpConversionPattern<OpTy> {
-  using Fn = std::function<Value(OpTy, typename OpTy::Adaptor, OpBuilder &)>;
-  LowerWith(MLIRContext *ctx, Fn fn)
-      : OpConversionPattern<OpTy>(ctx), fn(std::move(fn)) {}
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, fn(op, adaptor, rewriter));
-    return success();
-  }
-  Fn fn;
-};
-
-template <typename OpTy, typename Fn>
-void addLowering(RewritePatternSet &patterns, Fn fn) {
-  patterns.add<LowerWith<OpTy>>(patterns.getContext(),
-                                typename LowerWith<OpTy>::Fn(fn));
-}
-
-Value lowerMatMul(MatMulOp op, MatMulOp::Adaptor a, OpBuilder &b) {
-  Location loc = op.getLoc();
-  auto type = tensorType(op.getResult());
+Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl,
+             bool tr) {
+  int64_t m = tensorType(lhs).getShape()[tl ? 1 : 0];
+  int64_t n = tensorType(rhs).getShape()[tr ? 0 : 1];
+  auto type = RankedTensorType::get({m, n}, b.getF32Type());
   Value init = b.create<tensor::EmptyOp>(loc, type.getShape(), b.getF32Type());
   init = b.create<linalg::FillOp>(loc, f32(b, loc, 0.0), init).result();
-  Value lhs = a.getLhs(), rhs = a.getRhs();
-  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
   if (tl && tr) {
     // A^T B^T: materialise A^T, then use the B-transposed form.
     auto at = tensorType(lhs).getShape();
@@ -280,6 +227,21 @@ Value lowerMatMul(MatMulOp op, MatMulOp::Adaptor a, OpBuilder &b) {
         .getResult(0);
   return b.create<linalg::MatmulOp>(loc, type, ValueRange{lhs, rhs}, init)
       .getResult(0);
+}
+
+} // namespace mlir::pc::lowering
+
+using namespace mlir::pc::lowering;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+Value lowerMatMul(MatMulOp op, MatMulOp::Adaptor a, OpBuilder &b) {
+  return matmul(b, op.getLoc(), a.getLhs(), a.getRhs(), op.getTransposeLhs(),
+                op.getTransposeRhs());
 }
 
 Value lowerSumTo(SumToOp op, SumToOp::Adaptor a, OpBuilder &b) {
@@ -470,6 +432,9 @@ void populatePatterns(RewritePatternSet &patterns) {
         .getResult()[0];
   });
   addLowering<SumToOp>(patterns, lowerSumTo);
+  populateUnaryPatterns(patterns);
+  populateShapePatterns(patterns);
+  populateWindowPatterns(patterns);
   addLowering<LossOp>(patterns, lowerLoss);
   addLowering<LossErrorOp>(patterns, lowerLossError);
   addLowering<HalfSqNormOp>(patterns, [](HalfSqNormOp op, HalfSqNormOp::Adaptor a, B &b) {

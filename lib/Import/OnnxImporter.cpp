@@ -5,8 +5,7 @@
 // PyTorch exports) on the host and emitting pc ops for the rest.
 //
 //===----------------------------------------------------------------------===//
-#include "pcc/Import/OnnxImporter.h"
-#include "pc/PCOps.h"
+#include "Importer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,46 +22,37 @@
 
 using namespace mlir;
 
-namespace {
+namespace pcc::detail {
 
-const char *kSupported =
-    "Add, Cast (constant), Concat (constant), Constant, ConstantOfShape, Div, Exp, Flatten, "
-    "Gather (constant), Gemm, Identity, LeakyRelu, Log, LogSoftmax, MatMul, "
-    "Mul, Neg, Relu, Reshape, Shape, Sigmoid, Softmax, Squeeze (constant), "
-    "Sub, Tanh, Transpose, Unsqueeze (constant)";
+static const char *kSupported =
+    "Abs, Add, AveragePool, BatchNormalization (inference), Cast (constant), "
+    "Clip, Concat, Constant, ConstantOfShape, Conv, Div, Dropout (identity), "
+    "Elu, Exp, Expand, Flatten, Gather (constant indices), Gemm, "
+    "GlobalAveragePool, GRU, Identity, LeakyRelu, Log, LogSoftmax, LSTM, "
+    "MatMul, MaxPool, Mul, Neg, Pad (constant mode), Pow (constant exponent), "
+    "ReduceMean, ReduceSum, Relu, Reshape, RNN, Shape, Sigmoid, Slice, "
+    "Softmax, Softplus, Split, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze";
 
-/// A tensor known at compile time (a Constant, an integer initializer, or a
-/// folded shape computation).
-struct HostTensor {
-  SmallVector<int64_t> shape;
-  bool isFloat = false;
-  std::vector<int64_t> ints;
-  std::vector<float> floats;
-
-  int64_t size() const { return isFloat ? floats.size() : ints.size(); }
-  double at(int64_t i) const { return isFloat ? floats[i] : ints[i]; }
-  int64_t intAt(int64_t i) const { return isFloat ? (int64_t)floats[i] : ints[i]; }
-};
-
-struct Entry {
-  Value value;                       // a tensor in the graph
-  std::optional<HostTensor> constant; // or a compile-time constant
-};
-
-struct ImportError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-int64_t numElements(ArrayRef<int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), (int64_t)1,
-                         std::multiplies<int64_t>());
-}
-
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "x" : "") + std::to_string(d);
-  return s + "]";
+/// Inputs of `op` that must be compile-time constants.
+static ArrayRef<int> constantInputPositions(StringRef op) {
+  static const int none[] = {-1}, one[] = {1}, oneTwo[] = {1, 2},
+                   pad[] = {1, 2, 3}, slice[] = {1, 2, 3, 4}, bn[] = {3, 4},
+                   recurrent[] = {4};
+  if (op == "BatchNormalization")
+    return bn;
+  if (op == "Clip")
+    return oneTwo;
+  if (op == "Pad")
+    return pad;
+  if (op == "Slice")
+    return slice;
+  if (op == "RNN" || op == "GRU" || op == "LSTM")
+    return recurrent;
+  if (op == "Pow" || op == "Split" || op == "Expand" || op == "ReduceSum" ||
+      op == "ReduceMean" || op == "Squeeze" || op == "Unsqueeze" ||
+      op == "Gather" || op == "Reshape")
+    return one;
+  return none;
 }
 
 HostTensor fromTensorProto(const onnx::TensorProto &t) {
@@ -98,6 +88,19 @@ HostTensor fromTensorProto(const onnx::TensorProto &t) {
     else
       throw ImportError("tensor '" + t.name() + "' has the wrong element count");
     break;
+  case onnx::TensorProto::BOOL: {
+    h.ints.resize(n);
+    if (t.has_raw_data()) {
+      std::vector<uint8_t> tmp(n);
+      raw(tmp.data(), 1);
+      std::copy(tmp.begin(), tmp.end(), h.ints.begin());
+    } else if (t.int32_data_size() == n) {
+      std::copy(t.int32_data().begin(), t.int32_data().end(), h.ints.begin());
+    } else {
+      throw ImportError("tensor '" + t.name() + "' has the wrong element count");
+    }
+    break;
+  }
   case onnx::TensorProto::INT32: {
     h.ints.resize(n);
     if (t.has_raw_data()) {
@@ -115,163 +118,17 @@ HostTensor fromTensorProto(const onnx::TensorProto &t) {
     throw ImportError("tensor '" + t.name() + "' has element type " +
                       onnx::TensorProto::DataType_Name(
                           (onnx::TensorProto::DataType)t.data_type()) +
-                      "; only float32, int64 and int32 are supported");
+                      "; only float32, int64, int32 and bool are supported");
   }
   return h;
 }
-
-class Importer {
-public:
-  Importer(MLIRContext &ctx, const onnx::ModelProto &model,
-           const pcc::ImportOptions &options)
-      : model(model), options(options), b(&ctx) {}
-
-  OwningOpRef<ModuleOp> run();
-
-private:
-  const onnx::GraphProto &graph() const { return model.graph(); }
-
-  [[noreturn]] void fail(const onnx::NodeProto &node, const Twine &msg) {
-    // Unnamed nodes are named by their first output.
-    std::string name = node.name().empty() && node.output_size()
-                           ? "output " + node.output(0)
-                           : node.name();
-    throw ImportError(llvm::formatv("node '{0}' ({1}, opset {2}): {3}", name,
-                                    node.op_type(), opset,
-                                    msg.str())
-                          .str());
-  }
-
-  const Entry &lookup(const onnx::NodeProto &node, int i) {
-    if (i >= node.input_size() || node.input(i).empty())
-      fail(node, "missing input #" + std::to_string(i));
-    auto it = values.find(node.input(i));
-    if (it == values.end())
-      fail(node, "input '" + node.input(i) + "' is not defined before use");
-    return it->second;
-  }
-  bool hasInput(const onnx::NodeProto &node, int i) {
-    return i < node.input_size() && !node.input(i).empty();
-  }
-
-  /// The input as a graph tensor, materialising constants.
-  Value tensor(const onnx::NodeProto &node, int i) {
-    const Entry &e = lookup(node, i);
-    if (e.value)
-      return e.value;
-    const HostTensor &h = *e.constant;
-    auto type = RankedTensorType::get(h.shape, b.getF32Type());
-    std::vector<float> data(h.size());
-    for (int64_t k = 0; k < h.size(); ++k)
-      data[k] = h.at(k);
-    return b.create<arith::ConstantOp>(
-        loc(node), DenseElementsAttr::get(type, ArrayRef<float>(data)));
-  }
-
-  const HostTensor &constant(const onnx::NodeProto &node, int i,
-                             const char *what) {
-    const Entry &e = lookup(node, i);
-    if (!e.constant)
-      fail(node, Twine(what) + " (input '" + node.input(i) +
-                     "') must be a compile-time constant");
-    return *e.constant;
-  }
-
-  ArrayRef<int64_t> shapeOf(const onnx::NodeProto &node, int i) {
-    const Entry &e = lookup(node, i);
-    if (e.value)
-      return cast<RankedTensorType>(e.value.getType()).getShape();
-    return e.constant->shape;
-  }
-
-  const onnx::AttributeProto *attr(const onnx::NodeProto &node,
-                                   StringRef name) {
-    for (const auto &a : node.attribute())
-      if (a.name() == name)
-        return &a;
-    return nullptr;
-  }
-  int64_t intAttr(const onnx::NodeProto &node, StringRef name, int64_t dflt) {
-    const auto *a = attr(node, name);
-    return a ? a->i() : dflt;
-  }
-  float floatAttr(const onnx::NodeProto &node, StringRef name, float dflt) {
-    const auto *a = attr(node, name);
-    return a ? a->f() : dflt;
-  }
-  std::optional<SmallVector<int64_t>> intsAttr(const onnx::NodeProto &node,
-                                               StringRef name) {
-    const auto *a = attr(node, name);
-    if (!a)
-      return std::nullopt;
-    return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
-  }
-  void rejectAttrsExcept(const onnx::NodeProto &node,
-                         std::initializer_list<StringRef> known) {
-    for (const auto &a : node.attribute())
-      if (llvm::find(known, a.name()) == known.end())
-        fail(node, "attribute '" + a.name() + "' is not supported");
-  }
-
-  Location loc(const onnx::NodeProto &node) {
-    return NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
-                                                            : node.name()));
-  }
-
-  int64_t normAxis(const onnx::NodeProto &node, int64_t axis, int64_t rank) {
-    if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
-      fail(node, "axis " + std::to_string(axis) + " out of range for rank " +
-                     std::to_string(rank));
-    return axis < 0 ? axis + rank : axis;
-  }
-
-  void define(const onnx::NodeProto &node, Value v) {
-    values[node.output(0)] = Entry{v, std::nullopt};
-  }
-  void defineConstant(const onnx::NodeProto &node, HostTensor h) {
-    values[node.output(0)] = Entry{Value(), std::move(h)};
-  }
-
-  Value reshape(Location l, Value v, ArrayRef<int64_t> shape) {
-    auto type = RankedTensorType::get(shape, b.getF32Type());
-    if (v.getType() == type)
-      return v;
-    return b.create<pc::ReshapeOp>(l, type, v);
-  }
-
-  template <typename OpTy>
-  Value binary(const onnx::NodeProto &node, Value l, Value r) {
-    auto ls = cast<RankedTensorType>(l.getType()).getShape();
-    auto rs = cast<RankedTensorType>(r.getType()).getShape();
-    FailureOr<SmallVector<int64_t>> shape = pc::broadcastShapes(ls, rs);
-    if (failed(shape))
-      fail(node, "shapes " + shapeString(ls) + " and " + shapeString(rs) +
-                     " do not broadcast");
-    return b.create<OpTy>(loc(node),
-                          RankedTensorType::get(*shape, b.getF32Type()), l, r);
-  }
-
-  void importNode(const onnx::NodeProto &node);
-  bool foldNode(const onnx::NodeProto &node);
-  void importGemm(const onnx::NodeProto &node);
-  void importMatMul(const onnx::NodeProto &node);
-  void importReshape(const onnx::NodeProto &node);
-  void importSoftmax(const onnx::NodeProto &node, bool log);
-
-  const onnx::ModelProto &model;
-  pcc::ImportOptions options;
-  OpBuilder b;
-  int64_t opset = 0;
-  llvm::StringMap<Entry> values;
-};
 
 OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &imp : model.opset_import())
     if (imp.domain().empty() || imp.domain() == "ai.onnx")
       opset = imp.version();
-  if (opset < 7)
-    throw ImportError("model uses default-domain opset " +
-                      std::to_string(opset) + "; pcc needs opset 7 or newer");
+  if (opset < 1)
+    throw ImportError("model imports no default-domain opset");
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
   b.setInsertionPointToEnd(module->getBody());
@@ -312,11 +169,23 @@ OwningOpRef<ModuleOp> Importer::run() {
     throw ImportError("the model has no inputs");
   size_t numInputs = argTypes.size();
 
-  // Float initializers are trainable parameters; integer ones are constants.
+  // Float initializers are trainable parameters; integer ones are constants,
+  // and so are float ones read only where a constant is required (batch
+  // norm statistics, clip bounds, exponents, pad values).
+  llvm::StringMap<bool> onlyConstantUses;
+  for (const auto &node : graph().node()) {
+    ArrayRef<int> positions = constantInputPositions(node.op_type());
+    for (int i = 0; i < node.input_size(); ++i) {
+      bool isConst = llvm::is_contained(positions, i);
+      auto [it, inserted] = onlyConstantUses.try_emplace(node.input(i), isConst);
+      if (!inserted)
+        it->second &= isConst;
+    }
+  }
   SmallVector<HostTensor> paramData;
   for (const auto &init : graph().initializer()) {
     HostTensor h = fromTensorProto(init);
-    if (!h.isFloat) {
+    if (!h.isFloat || onlyConstantUses.lookup(init.name())) {
       values[init.name()] = Entry{Value(), std::move(h)};
       continue;
     }
@@ -325,9 +194,18 @@ OwningOpRef<ModuleOp> Importer::run() {
     paramData.push_back(std::move(h));
   }
 
-  if (graph().output_size() != 1)
-    throw ImportError("the model has " + std::to_string(graph().output_size()) +
-                      " outputs; pcc supports exactly one");
+  std::string outName = options.output;
+  if (outName.empty()) {
+    if (graph().output_size() != 1) {
+      std::string names;
+      for (const auto &o : graph().output())
+        names += (names.empty() ? "" : ", ") + o.name();
+      throw ImportError("the model has " +
+                        std::to_string(graph().output_size()) + " outputs (" +
+                        names + "); choose one with --output=NAME");
+    }
+    outName = graph().output(0).name();
+  }
 
   auto func = b.create<func::FuncOp>(
       b.getUnknownLoc(), "forward", b.getFunctionType(argTypes, {}));
@@ -349,10 +227,9 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &node : graph().node())
     importNode(node);
 
-  const std::string &outName = graph().output(0).name();
   auto it = values.find(outName);
   if (it == values.end())
-    throw ImportError("graph output '" + outName + "' is never computed");
+    throw ImportError("output '" + outName + "' is not a tensor of the graph");
   if (!it->second.value)
     throw ImportError("graph output '" + outName +
                       "' is a constant: nothing to train");
@@ -361,6 +238,15 @@ OwningOpRef<ModuleOp> Importer::run() {
     out = b.create<pc::ReshapeOp>(b.getUnknownLoc(), out.getType(), out);
   b.create<func::ReturnOp>(b.getUnknownLoc(), out);
   func.setType(b.getFunctionType(argTypes, {out.getType()}));
+
+  // Drop what the output does not need (other outputs of multi-output
+  // nodes, unused branches); every op emitted here is pure.
+  SmallVector<Operation *> ops;
+  for (Operation &op : entry->without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops))
+    if (op->use_empty())
+      op->erase();
 
   // Parameters no vertex reads are dropped: they cannot be trained.
   llvm::BitVector unused(func.getNumArguments());
@@ -427,9 +313,7 @@ bool Importer::foldNode(const onnx::NodeProto &node) {
     const HostTensor &data = *lookup(node, 0).constant;
     const HostTensor &idx = *lookup(node, 1).constant;
     if (data.shape.size() != 1)
-      fail(node, "only 1-D constant data can be gathered at compile time");
-    if (intAttr(node, "axis", 0) != 0)
-      fail(node, "axis must be 0 for 1-D data");
+      return false; // imported as a graph op on the materialised constant
     HostTensor h;
     h.isFloat = data.isFloat;
     h.shape = idx.shape;
@@ -483,7 +367,7 @@ bool Importer::foldNode(const onnx::NodeProto &node) {
     for (int i = 0; i < node.input_size(); ++i) {
       const HostTensor &p = *lookup(node, i).constant;
       if (p.shape.size() > 1)
-        fail(node, "only 1-D constants are concatenated at compile time");
+        return false; // imported as a graph op
       for (int64_t k = 0; k < p.size(); ++k) {
         if (h.isFloat)
           h.floats.push_back(p.at(k));
@@ -492,6 +376,40 @@ bool Importer::foldNode(const onnx::NodeProto &node) {
       }
     }
     h.shape = {h.size()};
+    defineConstant(node, std::move(h));
+    return true;
+  }
+  if (op == "Expand") {
+    const HostTensor &x = *lookup(node, 0).constant;
+    const HostTensor &s = *lookup(node, 1).constant;
+    SmallVector<int64_t> target;
+    for (int64_t k = 0; k < s.size(); ++k)
+      target.push_back(s.intAt(k));
+    FailureOr<SmallVector<int64_t>> shape = pc::broadcastShapes(x.shape, target);
+    if (failed(shape))
+      fail(node, "input " + shapeString(x.shape) + " does not broadcast to " +
+                     shapeString(target));
+    HostTensor h;
+    h.isFloat = x.isFloat;
+    h.shape = *shape;
+    int64_t n = numElements(h.shape), rank = h.shape.size();
+    int64_t lead = rank - x.shape.size();
+    for (int64_t flat = 0; flat < n; ++flat) {
+      int64_t rest = flat, src = 0, stride = 1;
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        int64_t i = rest % h.shape[d];
+        rest /= h.shape[d];
+        if (d >= lead) {
+          int64_t xd = x.shape[d - lead];
+          src += (xd == 1 ? 0 : i) * stride;
+          stride *= xd;
+        }
+      }
+      if (h.isFloat)
+        h.floats.push_back(x.floats[src]);
+      else
+        h.ints.push_back(x.ints[src]);
+    }
     defineConstant(node, std::move(h));
     return true;
   }
@@ -665,6 +583,38 @@ void Importer::importSoftmax(const onnx::NodeProto &node, bool log) {
   define(node, reshape(l, make(flat, 1), shape));
 }
 
+void Importer::importSqueeze(const onnx::NodeProto &node, bool unsqueeze) {
+  Value x = tensor(node, 0);
+  auto xs = shapeOfValue(x);
+  SmallVector<int64_t> axes;
+  if (opset >= 13 && hasInput(node, 1))
+    axes = constantInts(node, 1, "axes");
+  else if (auto a = intsAttr(node, "axes"))
+    axes = *a;
+  int64_t rank = xs.size() + (unsqueeze ? axes.size() : 0);
+  for (int64_t &a : axes)
+    a = normAxis(node, a, rank);
+  SmallVector<int64_t> out;
+  if (unsqueeze) {
+    llvm::sort(axes);
+    if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+      fail(node, "axes repeat");
+    out.assign(xs.begin(), xs.end());
+    for (int64_t a : axes)
+      out.insert(out.begin() + a, 1);
+  } else {
+    for (int64_t d = 0; d < rank; ++d) {
+      bool drop = axes.empty() ? xs[d] == 1 : llvm::is_contained(axes, d);
+      if (drop && xs[d] != 1)
+        fail(node, "cannot squeeze axis " + std::to_string(d) + " of size " +
+                       std::to_string(xs[d]));
+      if (!drop)
+        out.push_back(xs[d]);
+    }
+  }
+  define(node, reshape(loc(node), x, out));
+}
+
 void Importer::importNode(const onnx::NodeProto &node) {
   if (node.output_size() < 1)
     fail(node, "has no outputs");
@@ -683,6 +633,9 @@ void Importer::importNode(const onnx::NodeProto &node) {
     return importReshape(node);
   if (op == "Softmax" || op == "LogSoftmax")
     return importSoftmax(node, op == "LogSoftmax");
+  if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div") &&
+      attr(node, "broadcast"))
+    fail(node, "the legacy 'broadcast' attribute (opset < 7) is not supported");
   if (op == "Add")
     return define(node, binary<pc::AddOp>(node, tensor(node, 0), tensor(node, 1)));
   if (op == "Sub")
@@ -748,16 +701,19 @@ void Importer::importNode(const onnx::NodeProto &node) {
                             l, RankedTensorType::get(out, b.getF32Type()), x,
                             b.getDenseI64ArrayAttr(perm)));
   }
-  if (op == "Shape" || op == "Gather" || op == "Concat" || op == "Unsqueeze" ||
-      op == "Squeeze" || op == "ConstantOfShape" || op == "Cast")
+  if (op == "Squeeze" || op == "Unsqueeze")
+    return importSqueeze(node, op == "Unsqueeze");
+  if (importNNOp(node) || importRecurrentOp(node))
+    return;
+  if (op == "ConstantOfShape" || op == "Cast")
     fail(node, "is supported only on compile-time constants");
   fail(node, Twine("operator is not supported; supported operators: ") +
                  kSupported);
 }
 
-} // namespace
+} // namespace pcc::detail
 
-const char *pcc::supportedOnnxOperators() { return kSupported; }
+const char *pcc::supportedOnnxOperators() { return pcc::detail::kSupported; }
 
 OwningOpRef<ModuleOp> pcc::importOnnxFile(MLIRContext &context,
                                           const std::string &path,
@@ -787,9 +743,9 @@ OwningOpRef<ModuleOp> pcc::importOnnxFile(MLIRContext &context,
     return nullptr;
   }
   try {
-    Importer importer(context, model, options);
+    pcc::detail::Importer importer(context, model, options);
     return importer.run();
-  } catch (const ImportError &e) {
+  } catch (const pcc::detail::ImportError &e) {
     error = e.what();
   } catch (const std::exception &e) {
     error = std::string("import failed: ") + e.what();

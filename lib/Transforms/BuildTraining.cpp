@@ -259,49 +259,23 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
         propagate(b, v, fwdInst(v), e, &eps, &paramAdj);
     energy = loss0;
     func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(-1));
-  } else if (algorithm == Algorithm::ZIL) {
-    // rate 1, predictions at their forward values; vertex k's parameters
-    // learn at step dist(k), when its error equals the back-propagated one.
-    llvm::DenseMap<Operation *, int64_t> dist = distances();
-    int64_t depth = 0;
-    for (auto &[v, d] : dist)
-      depth = std::max(depth, d);
-    func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(std::max<int64_t>(depth, 1)));
-    llvm::DenseMap<Operation *, Value> x, e;
-    for (Operation *v : hidden)
-      x[v] = fwd.lookup(v->getResult(0));
-    Value epsOut = outputError(muOut0);
-    propagate(b, info.outputVertex, fwdInst(info.outputVertex), epsOut,
-              nullptr, &paramAdj);
-    // The output error is fixed, so its push on the parents is built once.
-    Accumulator outputDrive;
-    propagate(b, info.outputVertex, fwdInst(info.outputVertex), epsOut,
-              &outputDrive, nullptr);
-    for (int64_t t = 1; t <= depth; ++t) {
-      Accumulator drive = outputDrive;
-      for (Operation *v : hidden)
-        if (e.count(v))
-          propagate(b, v, fwdInst(v), e[v], &drive, nullptr);
-      for (Operation *v : hidden) {
-        Value s = drive.lookup(v->getResult(0));
-        if (!s)
-          continue;
-        if (e.count(v))
-          s = b.create<SubOp>(loc(), s.getType(), s, e[v]);
-        x[v] = b.create<AddOp>(loc(), s.getType(), x[v], s);
-      }
-      for (Operation *v : hidden)
-        e[v] = b.create<ErrorOp>(loc(), x[v], fwd.lookup(v->getResult(0)));
-      for (Operation *v : hidden)
-        if (dist.lookup(v) == t)
-          propagate(b, v, fwdInst(v), e[v], nullptr, &paramAdj);
-    }
-    energy = loss0;
-    for (Operation *v : hidden)
-      if (e.count(v))
-        energy = addScalars(b, energy, halfSqNorm(b, e[v]));
   } else {
-    // il / fpa: `steps` rounds of x += rate * (-eps + sum_k J^T eps_k).
+    // il / fpa / zil: `steps` rounds of x += rate * (-eps + sum_k J^T eps_k).
+    // zil is fpa at rate 1 for exactly `depth` rounds (the longest distance
+    // to the output): with predictions held at their forward values each
+    // error then equals the back-propagated gradient from round dist(v) on
+    // and stays there, so taking every vertex's parameter update after the
+    // last round is the same as taking it at round dist(v). The loop keeps
+    // the code size linear in the graph, where unrolling is quadratic.
+    if (algorithm == Algorithm::ZIL) {
+      llvm::DenseMap<Operation *, int64_t> dist = distances();
+      int64_t depth = 1;
+      for (auto &[v, d] : dist)
+        depth = std::max(depth, d);
+      func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(depth));
+      steps = b.create<arith::ConstantIndexOp>(loc(), depth);
+      rate = b.create<arith::ConstantOp>(loc(), b.getF32FloatAttr(1.0f));
+    }
     Value rateTensor =
         b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
     SmallVector<Value> init;

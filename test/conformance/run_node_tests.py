@@ -19,22 +19,42 @@ pcc supports), this script
      the result with output_0.pb: numpy.allclose(got, expected, rtol=1e-4,
      atol=1e-5), shapes equal.
 
-pcc takes only float32 model inputs; integer tensors must be initializers
-(compile-time constants, as PyTorch exports Reshape's shape).  ONNX's
-Reshape tests feed the shape as an int64 graph input, so when pcc refuses a
-model for a non-float32 input and every such input is an int64/int32 tensor
-with the same value in every data set, the runner retries once with those
-inputs turned into initializers holding the test's values (WORK/<test_name>
-.frozen.onnx; the test line says "['shape' frozen as initializer]").
---no-freeze turns this off; those tests are then not attempted.
+Models with several graph outputs (Split; RNN/GRU/LSTM's Y and Y_h; Dropout's
+mask; MaxPool's Indices) are compiled once per output, with
+--output=NAME, into WORK/<test_name>.out<K>.so, and output K is compared with
+output_K.pb.  Such a test passes only when every float32 output passes; a
+failing output fails it; otherwise an output that is not float32 (Dropout's
+bool mask, MaxPool's int64 indices) or that pcc refuses for an out-of-scope
+reason makes it not attempted, with that reason.  Single-output models are
+compiled without --output.
+
+pcc takes only float32 model inputs, and some operands must be compile-time
+constants (Reshape's shape, Slice's starts/ends/axes/steps, Pow's exponent,
+Clip's bounds, ...); PyTorch exports those as initializers or Constant
+nodes, but ONNX's tests feed them as graph inputs.  So when pcc refuses a
+model
+  - for non-float32 inputs, all of them int64/int32/bool tensors other than
+    the first graph input, or
+  - saying an input "must be a compile-time constant" (naming it; any element
+    type), other than the first graph input,
+and each such input has the same value in every data set, the runner retries
+with those inputs turned into initializers holding the test's values
+(WORK/<test_name>.frozen.onnx; the test line says "['shape' frozen as
+initializer]").  pcc takes float initializers for trainable parameters, so
+an input it still calls not constant once it is an initializer is frozen
+again as a Constant node (as PyTorch exports literal constants: "['y'
+frozen as Constant node]").  The runner retries while each refusal names
+inputs it has not frozen yet.  --no-freeze turns this off; those tests are
+then not attempted.
 
 Each test ends as one of
-  PASS  the numbers match on every data set;
+  PASS  the numbers match on every data set (and every float32 output);
   FAIL  wrong numbers or shape, pcc crashed, printed something other than one
         'pcc: error:' line, refused a model that is in its documented scope,
         or the library returned an error / crashed;
   SKIP  not attempted: pcc refused the model with a message naming something
-        its README puts out of scope (see OUT_OF_SCOPE below for the list).
+        its README puts out of scope (see OUT_OF_SCOPE below for the list),
+        or a graph output is not float32.
 Skipped tests are listed with their reason but count neither way.
 
 Output: with --verbose one line per test; always every FAIL line, a per-op
@@ -62,12 +82,18 @@ import time
 DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 
 # The operators pcc imports as graph vertices (README, "Supported ONNX
-# operators").  Shape, Gather, Unsqueeze, Squeeze, Concat, ConstantOfShape and
-# Cast are only folded on compile-time constants, so their one-node tests
-# (which feed them graph inputs) are out of scope and not in the default list.
+# operators").  Squeeze, Unsqueeze, Gather (constant indices) and Concat now
+# have graph forms as well as their compile-time folding; Shape,
+# ConstantOfShape and Cast are still only folded on compile-time constants,
+# so their one-node tests (which feed them graph inputs) are out of scope and
+# not in the default list.
 PCC_OPS = ("Add Sub Mul Div Neg Relu LeakyRelu Sigmoid Tanh Exp Log Softmax "
            "LogSoftmax Identity Flatten Reshape Transpose Gemm MatMul "
-           "Constant").split()
+           "Constant "
+           "Conv MaxPool AveragePool GlobalAveragePool Pad BatchNormalization "
+           "Dropout Concat Split Slice Squeeze Unsqueeze Gather Expand "
+           "ReduceMean ReduceSum Clip Elu Softplus Sqrt Abs Pow "
+           "RNN GRU LSTM").split()
 
 RTOL = 1e-4
 ATOL = 1e-5
@@ -81,16 +107,33 @@ KNOWN_FAILURES = {
 
 NON_FLOAT = "non-float32 model input"
 DYNAMIC = "dynamic input shape"
+CONSTANT = "must be a compile-time constant"
+NOT_CONSTANT = ("an operand pcc needs as a compile-time constant is a graph "
+                "input")
+
+
+def _refused(keyword):
+    """pcc's error line says 'not supported' and KEYWORD (a regex) in the same
+    ';'-free clause, either order, any case.  The clause limit keeps the
+    supported-operator list after 'operator is not supported;' from
+    matching."""
+    return (r"(?i)not supported[^;]*(%s)|(%s)[^;]*not supported"
+            % (keyword, keyword))
+
 
 # pcc's refusals that are out of its documented scope (README: "Models need
-# float32 inputs with static shapes ... and exactly one output"; "Not yet:
-# batched (N-D x N-D) MatMul; multiple model outputs; dynamic shapes").
-# (regex on pcc's error line, reason shown).  Any other refusal is a FAIL.
+# float32 inputs with static shapes"; "Not yet: batched (N-D x N-D) MatMul;
+# dynamic shapes"; the operators' documented forms).  (regex on pcc's error
+# line, reason shown); the first match wins.  Any other refusal is a FAIL.
+# The _refused() entries key on 'not supported' plus one word, so pcc's
+# messages for these forms must contain both (the README lists them).
 OUT_OF_SCOPE = [
     (r"input '.*' must be a float32 tensor",
      NON_FLOAT),
-    (r"has element type \w+; only float32, int64 and int32",
+    (r"has element type \w+; only float32, int64, int32",
      "tensor of an unsupported element type"),
+    (_refused(r"element type"),
+     "non-float32 element type"),
     (r"dimension \d+ is not static",
      DYNAMIC),
     (r"outputs; pcc supports exactly one",
@@ -103,6 +146,28 @@ OUT_OF_SCOPE = [
      "batched MatMul (N-D x N-D)"),
     (r"pcc needs opset 7 or newer",
      "opset older than 7"),
+    (CONSTANT,
+     NOT_CONSTANT),
+    (_refused(r"empty tensor"),
+     "empty tensor (a dimension is 0)"),
+    (_refused(r"spatial dimension") + r"|only 1-D and 2-D \w+ (is|are) "
+     r"supported",
+     "convolution/pooling over 3 or more spatial dimensions"),
+    (_refused(r"\bIndices output"),
+     "MaxPool's Indices output"),
+    (_refused(r"\bedge\b|\breflect\b|\bwrap\b"),
+     "Pad mode edge/reflect/wrap"),
+    (_refused(r"training") + r"|training_mode must be a constant false",
+     "training mode (BatchNormalization training_mode=1, Dropout "
+     "training_mode=true)"),
+    (_refused(r"\bmask output"),
+     "Dropout's mask output"),
+    (_refused(r"elementwise exponent"),
+     "Pow with an exponent tensor of different values"),
+    (_refused(r"sequence_lens"),
+     "sequence_lens shorter than the sequence (varying per batch element)"),
+    (_refused(r"direction"),
+     "reverse or bidirectional recurrence"),
 ]
 # Only for ops outside PCC_OPS (given with --ops): pcc says it lacks them.
 UNSUPPORTED_OP = (r"operator is not supported|is supported only on "
@@ -189,31 +254,100 @@ def classify_refusal(stderr, op, model_path):
     return "FAIL", "pcc refused an in-scope model: " + msg
 
 
-def freeze_integer_inputs(tdir, workdir):
-    """Write a copy of the model whose int64/int32 graph inputs are
-    initializers holding test_data_set_0's values (as PyTorch exports
-    Reshape's shape); (path, "'shape'") or None when some non-float input is
-    not an integer tensor or the data sets disagree on its value."""
+def graph_inputs(model_path):
+    """[(name, elem_type or None when not a tensor)] of the graph inputs that
+    are not initializers, in graph order (the order of input_K.pb)."""
+    import onnx
+    model = onnx.load(model_path, load_external_data=False)
+    inits = {t.name for t in model.graph.initializer}
+    out = []
+    for inp in model.graph.input:
+        if inp.name in inits:
+            continue
+        t = inp.type
+        out.append((inp.name, t.tensor_type.elem_type
+                    if t.WhichOneof("value") == "tensor_type" else None))
+    return out
+
+
+def graph_outputs(model_path):
+    """[(name, None when a float32 tensor, else e.g. 'bool tensor')] of the
+    graph outputs, in graph order (the order of output_K.pb)."""
+    import onnx
+    model = onnx.load(model_path, load_external_data=False)
+    out = []
+    for o in model.graph.output:
+        t = o.type
+        is_float = (t.WhichOneof("value") == "tensor_type"
+                    and t.tensor_type.elem_type == onnx.TensorProto.FLOAT)
+        out.append((o.name, None if is_float else onnx_type_string(t)))
+    return out
+
+
+INITIALIZER = "initializer"
+CONSTANT_NODE = "Constant node"
+
+
+def freeze_candidates(msg, reason, inputs, frozen):
+    """{input name: INITIALIZER or CONSTANT_NODE}: the graph inputs to freeze
+    (or to re-freeze) after pcc refused with MSG (classified as REASON), or
+    None.  INPUTS: graph_inputs() of the original model; FROZEN: the same
+    kind of dict for what is frozen already.  Never the first input (the
+    data)."""
+    import onnx
+    eligible = [n for n, _ in inputs[1:]]
+    if reason.startswith(NON_FLOAT):
+        # pcc names the first non-float32 input only; freeze them all, if
+        # every one can be frozen (an integer or bool tensor that is not the
+        # first input), as PyTorch exports Reshape's shape.
+        freezable = (onnx.TensorProto.INT64, onnx.TensorProto.INT32,
+                     onnx.TensorProto.BOOL)
+        todo = [(n, e) for n, e in inputs
+                if e != onnx.TensorProto.FLOAT and n not in frozen]
+        if not todo or any(n not in eligible or e not in freezable
+                           for n, e in todo):
+            return None
+        return {n: INITIALIZER for n, _ in todo}
+    if CONSTANT in msg:
+        # "... (input 'NAME') must be a compile-time constant": the quoted
+        # names that are graph inputs (if none is, every input but the
+        # first).  Not frozen yet: as an initializer.  Frozen as one already
+        # (pcc takes float initializers for trainable parameters): as a
+        # Constant node, as PyTorch exports literal constants.
+        names = {n for n, _ in inputs}
+        named = [q for q in re.findall(r"'([^']*)'", msg) if q in names]
+        todo = {}
+        for n in (named or eligible):
+            if n not in eligible:
+                continue
+            if n not in frozen:
+                todo[n] = INITIALIZER
+            elif frozen[n] == INITIALIZER:
+                todo[n] = CONSTANT_NODE
+        return todo or None
+    return None
+
+
+def freeze_inputs(tdir, workdir, frozen):
+    """Write a copy of TDIR's model whose graph inputs in FROZEN ({name:
+    INITIALIZER or CONSTANT_NODE}) hold test_data_set_0's values, as
+    initializers or as Constant nodes feeding the node; its path, or None
+    when some data set lacks one of them or the data sets disagree on its
+    value."""
     import numpy as np
     import onnx
-    from onnx import numpy_helper
+    from onnx import helper, numpy_helper
     model = onnx.load(os.path.join(tdir, "model.onnx"),
                       load_external_data=False)
     inits = {t.name for t in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in inits]
-    ints = (onnx.TensorProto.INT64, onnx.TensorProto.INT32)
     sets = sorted(d for d in os.listdir(tdir) if d.startswith("test_data_set_"))
     if not sets:
         return None
-    frozen = []
+    constants = []
     for k, inp in enumerate(inputs):
-        t = inp.type
-        if (t.WhichOneof("value") == "tensor_type"
-                and t.tensor_type.elem_type == onnx.TensorProto.FLOAT):
+        if inp.name not in frozen:
             continue
-        if (t.WhichOneof("value") != "tensor_type"
-                or t.tensor_type.elem_type not in ints):
-            return None
         values = []
         for ds in sets:
             path = os.path.join(tdir, ds, "input_%d.pb" % k)
@@ -225,93 +359,166 @@ def freeze_integer_inputs(tdir, workdir):
             if proto.name and proto.name != inp.name:
                 return None
             values.append(numpy_helper.to_array(proto))
-        if any(not np.array_equal(values[0], v) for v in values[1:]):
+        if any(values[0].dtype != v.dtype or values[0].shape != v.shape
+               or not np.array_equal(values[0], v) for v in values[1:]):
             return None
-        model.graph.initializer.append(
-            numpy_helper.from_array(values[0], inp.name))
-        frozen.append(inp.name)
-    if not frozen:
-        return None
+        tensor = numpy_helper.from_array(values[0], inp.name)
+        if frozen[inp.name] == INITIALIZER:
+            model.graph.initializer.append(tensor)
+        else:
+            constants.append(helper.make_node(
+                "Constant", [], [inp.name], value=tensor,
+                name="frozen " + inp.name))
+            model.graph.input.remove(inp)
+    for node in reversed(constants):
+        model.graph.node.insert(0, node)
     path = os.path.join(workdir, os.path.basename(tdir) + ".frozen.onnx")
     onnx.save(model, path)
-    return path, ", ".join("'%s'" % n for n in frozen)
+    return path
+
+
+def frozen_text(frozen):
+    """"'shape' frozen as initializer" (or several, by kind)."""
+    parts = []
+    for kind in (INITIALIZER, CONSTANT_NODE):
+        names = [n for n in frozen if frozen[n] == kind]
+        if names:
+            parts.append("%s frozen as %s" % (quoted_names(names), kind))
+    return "; ".join(parts)
+
+
+def quoted_names(names):
+    return ", ".join("'%s'" % n for n in names)
+
+
+def check_output(tdir, op, pcc, workdir, lib, output, index, freeze, state):
+    """Compile (freezing constant inputs as needed) and check one output.
+
+    OUTPUT: the name passed as --output=OUTPUT, or None (single-output
+    model, no --output).  STATE: {"model": path, "frozen": {name: kind}},
+    shared by the outputs of one test and updated by freezing.  Returns
+    {status, reason}."""
+    inputs = graph_inputs(os.path.join(tdir, "model.onnx"))
+    extra = ["--output=" + output] if output is not None else []
+    # Each retry freezes at least one more input or moves one from
+    # initializer to Constant node.
+    for _ in range(2 * len(inputs) + 1):
+        model = state["model"]
+        try:
+            p = subprocess.run([pcc, model, "-o", lib, "--emit=lib"] + extra,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=COMPILE_TIMEOUT_S,
+                               universal_newlines=True)
+        except subprocess.TimeoutExpired:
+            return {"status": "FAIL",
+                    "reason": "pcc timed out after %ds" % COMPILE_TIMEOUT_S}
+        except OSError as e:  # e.g. the binary is being relinked
+            return {"status": "FAIL", "reason": "cannot run pcc: %s" % e}
+        if p.returncode != 1:
+            break
+        status, reason = classify_refusal(p.stderr, op, model)
+        if status == "FAIL" and os.path.exists(lib):
+            reason += " (and left %s behind)" % lib
+        todo = None
+        if freeze and status == "SKIP":
+            lines = [l for l in p.stderr.splitlines() if l.strip()]
+            todo = freeze_candidates(lines[0], reason, inputs,
+                                     state["frozen"])
+        path = todo and freeze_inputs(tdir, workdir,
+                                      {**state["frozen"], **todo})
+        if not path:
+            # (A FAIL line shows the frozen inputs anyway.)
+            if state["frozen"] and status == "SKIP":
+                reason += " (%s)" % frozen_text(state["frozen"])
+            return {"status": status, "reason": reason}
+        # Again, with those inputs frozen.
+        state["frozen"].update(todo)
+        state["model"] = path
+    else:
+        return {"status": status, "reason": reason}
+    if p.returncode != 0:
+        how = ("killed by signal %d" % -p.returncode if p.returncode < 0
+               else "exit %d" % p.returncode)
+        return {"status": "FAIL", "reason": ("pcc crashed (%s) %s" % (
+            how, p.stderr.strip()[-400:])).strip()}
+    if not os.path.isfile(lib):
+        return {"status": "FAIL",
+                "reason": "pcc exited 0 but wrote no library"}
+
+    cmd = [sys.executable, os.path.abspath(__file__),
+           "--run-one", tdir, model, lib]
+    if output is not None:
+        cmd += ["--output-index=%d" % index, "--output-name=" + output]
+    try:
+        c = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=RUN_TIMEOUT_S, universal_newlines=True)
+    except subprocess.TimeoutExpired:
+        return {"status": "FAIL",
+                "reason": "predict timed out after %ds" % RUN_TIMEOUT_S}
+    last = c.stdout.strip().splitlines()[-1:] or [""]
+    try:
+        return json.loads(last[0])
+    except ValueError:
+        sig = -c.returncode if c.returncode < 0 else None
+        return {"status": "FAIL", "reason": (
+            "library crashed (signal %d)" % sig if sig else
+            "checker exited %d: %s" % (
+                c.returncode, (c.stderr or c.stdout).strip()[-400:]))}
 
 
 def run_test(args):
     """Worker: compile and check one test.  Returns a result dict."""
     name, op, data_dir, pcc, workdir, freeze = args
     tdir = os.path.join(data_dir, name)
-    model = os.path.join(tdir, "model.onnx")
-    lib = os.path.join(workdir, name + ".so")
     res = {"name": name, "op": op}
     t0 = time.time()
-    try:
-        p = subprocess.run([pcc, model, "-o", lib, "--emit=lib"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=COMPILE_TIMEOUT_S,
-                           universal_newlines=True)
-    except subprocess.TimeoutExpired:
-        res.update(status="FAIL",
-                   reason="pcc timed out after %ds" % COMPILE_TIMEOUT_S)
-        return res
-    if p.returncode == 1:
-        status, reason = classify_refusal(p.stderr, op, model)
-        if status == "FAIL" and os.path.exists(lib):
-            reason += " (and left %s behind)" % lib
-        frozen = None
-        if status == "SKIP" and freeze and reason.startswith(NON_FLOAT):
-            frozen = freeze_integer_inputs(tdir, workdir)
-        if not frozen:
-            res.update(status=status, reason=reason)
-            return res
-        # Second attempt with the integer inputs as initializers.
-        model, names = frozen
-        res["frozen"] = names
-        p = subprocess.run([pcc, model, "-o", lib, "--emit=lib"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=COMPILE_TIMEOUT_S,
-                           universal_newlines=True)
-        if p.returncode == 1:
-            status, reason = classify_refusal(p.stderr, op, model)
-            res.update(status=status, reason=reason + " (%s frozen)" % names)
-            return res
-    if p.returncode != 0:
-        how = ("killed by signal %d" % -p.returncode if p.returncode < 0
-               else "exit %d" % p.returncode)
-        res.update(status="FAIL", reason=("pcc crashed (%s) %s" % (
-            how, p.stderr.strip()[-400:])).strip())
-        return res
-    if not os.path.isfile(lib):
-        res.update(status="FAIL", reason="pcc exited 0 but wrote no library")
-        return res
-
-    try:
-        c = subprocess.run([sys.executable, os.path.abspath(__file__),
-                            "--run-one", tdir, model, lib],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=RUN_TIMEOUT_S, universal_newlines=True)
-    except subprocess.TimeoutExpired:
-        res.update(status="FAIL", reason="predict timed out after %ds" %
-                   RUN_TIMEOUT_S)
-        return res
-    last = c.stdout.strip().splitlines()[-1:] or [""]
-    try:
-        child = json.loads(last[0])
-    except ValueError:
-        sig = -c.returncode if c.returncode < 0 else None
-        res.update(status="FAIL", reason=(
-            "library crashed (signal %d)" % sig if sig else
-            "checker exited %d: %s" % (c.returncode,
-                                        (c.stderr or c.stdout).strip()[-400:])))
-        return res
-    res.update(child)
+    state = {"model": os.path.join(tdir, "model.onnx"), "frozen": {}}
+    outputs = graph_outputs(state["model"])
+    if len(outputs) <= 1:
+        # One output: no --output, the library is WORK/<test_name>.so.
+        res.update(check_output(tdir, op, pcc, workdir,
+                                os.path.join(workdir, name + ".so"), None, 0,
+                                freeze, state))
+    else:
+        # One library per output; every float32 output must pass.
+        per = []
+        for k, (oname, otype) in enumerate(outputs):
+            if otype is not None:
+                per.append((oname, {"status": "SKIP", "reason":
+                                    "non-float32 graph output ('%s': %s)" % (
+                                        oname, otype)}))
+                continue
+            lib = os.path.join(workdir, "%s.out%d.so" % (name, k))
+            per.append((oname, check_output(tdir, op, pcc, workdir, lib,
+                                            oname, k, freeze, state)))
+        fails = [(o, r) for o, r in per if r["status"] == "FAIL"]
+        skips = [(o, r) for o, r in per if r["status"] == "SKIP"]
+        passed = [o for o, r in per if r["status"] == "PASS"]
+        if fails:
+            o, r = fails[0]
+            reason = "output '%s': %s" % (o, r["reason"])
+            if len(fails) > 1:
+                reason += " (and %d more failing output(s): %s)" % (
+                    len(fails) - 1, quoted_names(o for o, _ in fails[1:]))
+            res.update(status="FAIL", reason=reason)
+        elif skips:
+            res.update(status="SKIP", reason=skips[0][1]["reason"])
+        else:
+            res.update(status="PASS", reason="%s; outputs %s" % (
+                per[0][1]["reason"], quoted_names(passed)))
+        if passed and (fails or skips):
+            res["outputs_passed"] = quoted_names(passed)
+    if state["frozen"]:
+        res["frozen"] = frozen_text(state["frozen"])
     res["seconds"] = round(time.time() - t0, 2)
     return res
 
 
-def run_one(tdir, model_path, lib):
+def run_one(tdir, model_path, lib, output_index=0, output_name=None):
     """Child process: load LIB (compiled from MODEL_PATH, TDIR's model or its
-    frozen copy), feed the data sets of TDIR, compare.
+    frozen copy), feed the data sets of TDIR, compare with output_K.pb,
+    K = OUTPUT_INDEX.  OUTPUT_NAME: the graph output LIB was compiled for
+    with --output (None: a single-output model).
 
     Prints one JSON object {status, reason}."""
     import numpy as np
@@ -327,10 +534,12 @@ def run_one(tdir, model_path, lib):
         inits = {t.name for t in model.graph.initializer}
         return [i.name for i in model.graph.input if i.name not in inits]
 
-    # The data files follow the original model's inputs; pcc's follow the
-    # compiled model's (fewer when integer inputs were frozen).
+    # The data files follow the original model's inputs and outputs; pcc's
+    # inputs follow the compiled model's (fewer when inputs were frozen).
     data_inputs = model_inputs(os.path.join(tdir, "model.onnx"))
-    graph_inputs = model_inputs(model_path)
+    compiled_inputs = model_inputs(model_path)
+    n_outputs = len(onnx.load(os.path.join(tdir, "model.onnx"),
+                              load_external_data=False).graph.output)
 
     so = ctypes.CDLL(lib)
     so.pcc_signature.restype = ctypes.c_char_p
@@ -345,9 +554,9 @@ def run_one(tdir, model_path, lib):
     sig = json.loads(so.pcc_signature().decode())
     sig_inputs = sig["inputs"]
     out_shape = tuple(sig["output"]["shape"])
-    if [i["name"] for i in sig_inputs] != graph_inputs:
+    if [i["name"] for i in sig_inputs] != compiled_inputs:
         return done("FAIL", "pcc's inputs %s are not the graph inputs %s" % (
-            [i["name"] for i in sig_inputs], graph_inputs))
+            [i["name"] for i in sig_inputs], compiled_inputs))
 
     sets = sorted(d for d in os.listdir(tdir) if d.startswith("test_data_set_"))
     if not sets:
@@ -367,18 +576,19 @@ def run_one(tdir, model_path, lib):
 
             n_in = len([f for f in os.listdir(dpath) if f.startswith("input_")])
             n_out = len([f for f in os.listdir(dpath) if f.startswith("output_")])
-            if n_out != 1:
-                return done("SKIP", "%d expected outputs" % n_out)
+            if n_out != n_outputs:
+                return done("SKIP", "%d expected outputs for %d graph "
+                            "outputs" % (n_out, n_outputs))
             protos = [load("input", k) for k in range(n_in)]
             # Match by name when the protos are named, else by position
             # (ONNX's own runner feeds the non-initializer graph inputs in order).
             by_name = {t.name: t for t in protos if t.name}
-            if not all(n in by_name for n in graph_inputs):
+            if not all(n in by_name for n in compiled_inputs):
                 if len(protos) != len(data_inputs):
                     return done("FAIL", "%d input files for %d model inputs" % (
                         len(protos), len(data_inputs)))
                 by_name = dict(zip(data_inputs, protos))
-            ordered = [by_name[n] for n in graph_inputs]
+            ordered = [by_name[n] for n in compiled_inputs]
             arrays = []
             for spec, t in zip(sig_inputs, ordered):
                 if t.data_type != onnx.TensorProto.FLOAT:
@@ -390,7 +600,11 @@ def run_one(tdir, model_path, lib):
                     return done("FAIL", "input '%s' has shape %s, pcc expects %s"
                                 % (spec["name"], list(a.shape), spec["shape"]))
                 arrays.append(a)
-            expected_proto = load("output", 0)
+            expected_proto = load("output", output_index)
+            if (output_name is not None and expected_proto.name
+                    and expected_proto.name != output_name):
+                return done("FAIL", "output_%d.pb is '%s', not '%s'" % (
+                    output_index, expected_proto.name, output_name))
             if expected_proto.data_type != onnx.TensorProto.FLOAT:
                 return done("SKIP", "non-float32 expected output")
             expected = numpy_helper.to_array(expected_proto)
@@ -438,16 +652,29 @@ def main():
     ap.add_argument("--data", default=DEFAULT_DATA,
                     help="node test directory (default %s)" % DEFAULT_DATA)
     ap.add_argument("--no-freeze", action="store_true",
-                    help="do not retry models with integer inputs (Reshape's "
-                    "shape) with those inputs frozen as initializers")
+                    help="do not retry models whose constant operands are "
+                    "graph inputs (Reshape's shape, Pow's exponent, ...) with "
+                    "those inputs frozen as initializers / Constant nodes")
     ap.add_argument("--run-one", nargs=3, metavar=("TESTDIR", "MODEL", "LIB"),
                     help=argparse.SUPPRESS)
+    ap.add_argument("--output-index", type=int, default=0,
+                    help=argparse.SUPPRESS)
+    ap.add_argument("--output-name", help=argparse.SUPPRESS)
     a = ap.parse_args()
 
     if a.run_one:
-        return run_one(*a.run_one)
+        return run_one(*a.run_one, output_index=a.output_index,
+                       output_name=a.output_name)
     if not a.pcc:
         ap.error("--pcc is required")
+    try:
+        import numpy  # noqa: F401
+        import onnx  # noqa: F401
+    except ImportError as e:
+        print("error: %s needs python3 with numpy and onnx (Debian: "
+              "python3-numpy, python3-onnx; /usr/bin/python3 has them): %s"
+              % (sys.executable, e), file=sys.stderr)
+        return 2
     pcc = os.path.abspath(a.pcc)
     if not os.access(pcc, os.X_OK):
         print("error: %s is not an executable" % pcc, file=sys.stderr)
@@ -493,7 +720,9 @@ def main():
                     if r.get("reason") and (st != "PASS" or a.verbose):
                         line += " " + r["reason"]
                     if r.get("frozen") and r["status"] != "SKIP":
-                        line += " [%s frozen as initializer]" % r["frozen"]
+                        line += " [%s]" % r["frozen"]
+                    if r.get("outputs_passed"):
+                        line += " [output(s) %s passed]" % r["outputs_passed"]
                     print(line.rstrip(), flush=True)
     finally:
         if not a.workdir:

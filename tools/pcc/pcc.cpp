@@ -54,6 +54,11 @@ static cl::opt<std::string>
     batch("batch", cl::desc("Batch size, replacing the first input dimension "
                        "(default 0: keep the model's)"),
           cl::init("0"), cl::cat(category));
+static cl::opt<std::string> output(
+    "output",
+    cl::desc("The ONNX tensor to compile as the model output (default: the "
+             "graph's output; required when the graph has several)"),
+    cl::value_desc("name"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> prefix(
     "prefix", cl::desc("Prefix of every exported symbol (default pcc)"),
     cl::init("pcc"), cl::cat(category));
@@ -146,6 +151,7 @@ int main(int argc, char **argv) {
   if (optimizer != "sgd" && optimizer != "adam")
     return fail("--optimizer must be sgd or adam, got '" + optimizer + "'");
   o.optimizer = optimizer;
+  o.modelOutput = output;
   if (!parseInt(batch, o.batch) || o.batch < 0)
     return fail("--batch must be a whole number (0 keeps the model's), got '" +
                 batch + "'");

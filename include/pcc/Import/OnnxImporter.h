@@ -11,6 +11,9 @@ namespace pcc {
 struct ImportOptions {
   /// When positive, replaces the batch (first) dimension of every input.
   int64_t batch = 0;
+  /// The graph tensor that is the model output; empty: the graph's only
+  /// output.
+  std::string output;
 };
 
 /// Imports an ONNX model into a module holding one `pc.graph` function:

@@ -18,6 +18,7 @@ struct CompileOptions {
   double learningRate = 1e-3;
   std::string optimizer = "adam";
   int64_t batch = 0;
+  std::string modelOutput; // graph tensor compiled as the output; empty: the only one
   std::string prefix = "pcc";
   EmitKind emit = EmitKind::Lib;
   unsigned optLevel = 2;

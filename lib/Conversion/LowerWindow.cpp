@@ -1,0 +1,484 @@
+//===- LowerWindow.cpp - convolution and pooling to linalg ----------------===//
+//
+// Convolutions become im2col copies and GEMMs (which pc-matmul-to-runtime
+// sends to the runtime's blocked kernel), one per group. Adjoints that
+// scatter back onto the input (conv input gradient, pooling gradients) are
+// written as gathers: each padded input element sums the window positions
+// that read it, so no two iterations write the same element.
+//
+//===----------------------------------------------------------------------===//
+#include "LinalgBuilders.h"
+#include "pc/PCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::pc;
+using namespace mlir::pc::lowering;
+
+namespace {
+
+using utils::IteratorType;
+
+/// The geometry of a 2-D window op over an NCHW input.
+struct Window {
+  int64_t n, c, h, w;         // input
+  int64_t oh, ow;             // result spatial size
+  int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  int64_t hp, wp;             // padded extent, covering every window
+
+  template <typename OpTy>
+  static Window of(OpTy op, ArrayRef<int64_t> in, ArrayRef<int64_t> out) {
+    Window g;
+    g.n = in[0], g.c = in[1], g.h = in[2], g.w = in[3];
+    g.oh = out[2], g.ow = out[3];
+    g.kh = op.getKernelShape()[0], g.kw = op.getKernelShape()[1];
+    g.sh = op.getStrides()[0], g.sw = op.getStrides()[1];
+    g.dh = op.getDilations()[0], g.dw = op.getDilations()[1];
+    g.pt = op.getPads()[0], g.pl = op.getPads()[1];
+    g.pb = op.getPads()[2], g.pr = op.getPads()[3];
+    // ceil_mode windows may reach past the padding.
+    g.hp = std::max(g.h + g.pt + g.pb, (g.oh - 1) * g.sh + g.dh * (g.kh - 1) + 1);
+    g.wp = std::max(g.w + g.pl + g.pr, (g.ow - 1) * g.sw + g.dw * (g.kw - 1) + 1);
+    return g;
+  }
+};
+
+SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> v) {
+  SmallVector<OpFoldResult> r;
+  for (int64_t x : v)
+    r.push_back(b.getIndexAttr(x));
+  return r;
+}
+
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value v) {
+  Value e = b.create<tensor::EmptyOp>(loc, shape, v.getType());
+  return b.create<linalg::FillOp>(loc, v, e).result();
+}
+
+Value insertAt(OpBuilder &b, Location loc, Value src, Value dst,
+               ArrayRef<int64_t> offsets) {
+  auto shape = tensorType(src).getShape();
+  SmallVector<int64_t> ones(shape.size(), 1);
+  return b.create<tensor::InsertSliceOp>(loc, src, dst, indexAttrs(b, offsets),
+                                         indexAttrs(b, shape),
+                                         indexAttrs(b, ones));
+}
+
+Value extractAt(OpBuilder &b, Location loc, Value src,
+                ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> ones(sizes.size(), 1);
+  return b.create<tensor::ExtractSliceOp>(loc, src, indexAttrs(b, offsets),
+                                          indexAttrs(b, sizes),
+                                          indexAttrs(b, ones));
+}
+
+/// Channels [offset, offset+count) of an NCHW tensor. Group slices are
+/// taken before any generic reads them: linalg infers loop bounds from the
+/// first operand indexed by a plain dimension.
+Value channels(OpBuilder &b, Location loc, Value t, int64_t offset,
+               int64_t count) {
+  auto s = tensorType(t).getShape();
+  if (count == s[1])
+    return t;
+  return extractAt(b, loc, t, {0, offset, 0, 0}, {s[0], count, s[2], s[3]});
+}
+
+/// The input padded to [n, c, hp, wp] with `value`.
+Value padInput(OpBuilder &b, Location loc, Value x, const Window &g,
+               double value) {
+  if (g.hp == g.h && g.wp == g.w)
+    return x;
+  Value out = filled(b, loc, {g.n, g.c, g.hp, g.wp}, f32(b, loc, value));
+  return insertAt(b, loc, x, out, {0, 0, g.pt, g.pl});
+}
+
+/// The padded-input element read by window position (oh, ow, kh, kw) given
+/// as dims of a 6-D iteration space: (n, c, oh*sh + kh*dh, ...).
+AffineMap windowRead(MLIRContext *ctx, const Window &g, unsigned n, unsigned c,
+                     unsigned oh, unsigned ow, unsigned kh, unsigned kw) {
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  return AffineMap::get(6, 0,
+                        {d(n), d(c), d(oh) * g.sh + d(kh) * g.dh,
+                         d(ow) * g.sw + d(kw) * g.dw},
+                        ctx);
+}
+
+/// A kernel-shaped operand, read through (kh, kw), that gives those loops
+/// their bounds: linalg infers loop bounds only from plain dimensions.
+Value kernelOperand(OpBuilder &b, Location loc, const Window &g) {
+  auto type = RankedTensorType::get({g.kh, g.kw}, b.getF32Type());
+  return b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f)));
+}
+
+/// Reduces every window of the padded input `xp` with max or add.
+Value poolWindows(OpBuilder &b, Location loc, Value xp, const Window &g,
+                  Combine combine) {
+  MLIRContext *ctx = b.getContext();
+  double init = combine == Combine::Max
+                    ? -std::numeric_limits<float>::infinity()
+                    : 0.0;
+  auto type = RankedTensorType::get({g.n, g.c, g.oh, g.ow}, b.getF32Type());
+  Value out = filled(b, loc, type.getShape(), f32(b, loc, init));
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(6, ctx);
+  SmallVector<AffineMap> maps = {windowRead(ctx, g, 0, 1, 2, 3, 4, 5),
+                                 identity.getSubMap({4, 5}),
+                                 identity.getSubMap({0, 1, 2, 3})};
+  SmallVector<IteratorType> iters(4, IteratorType::parallel);
+  iters.append(2, IteratorType::reduction);
+  return b
+      .create<linalg::GenericOp>(
+          loc, type, ValueRange{xp, kernelOperand(b, loc, g)}, out, maps, iters,
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value r = combine == Combine::Max
+                          ? nb.create<arith::MaximumFOp>(nl, a[0], a[2])
+                                .getResult()
+                          : nb.create<arith::AddFOp>(nl, a[0], a[2]).getResult();
+            nb.create<linalg::YieldOp>(nl, r);
+          })
+      .getResult(0);
+}
+
+/// The im2col matrix [n*oh*ow, cg*kh*kw] of a padded input with cg channels.
+Value im2col(OpBuilder &b, Location loc, Value xp, const Window &g) {
+  int64_t cg = tensorType(xp).getShape()[1];
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> shape = {g.n, g.oh, g.ow, cg, g.kh, g.kw};
+  Value init = b.create<tensor::EmptyOp>(loc, shape, b.getF32Type());
+  // Iteration dims: (n, oh, ow, c, kh, kw).
+  SmallVector<AffineMap> maps = {windowRead(ctx, g, 0, 3, 1, 2, 4, 5),
+                                 AffineMap::getMultiDimIdentityMap(6, ctx)};
+  Value col =
+      b.create<linalg::GenericOp>(
+           loc, init.getType(), xp, init, maps,
+           SmallVector<IteratorType>(6, IteratorType::parallel),
+           [](OpBuilder &nb, Location nl, ValueRange a) {
+             nb.create<linalg::YieldOp>(nl, a[0]);
+           })
+          .getResult(0);
+  return reshape(b, loc, col,
+                 RankedTensorType::get({g.n * g.oh * g.ow, cg * g.kh * g.kw},
+                                       b.getF32Type()));
+}
+
+/// Channels [fOffset, fOffset+fg) of an NCHW tensor as a [n*oh*ow, fg]
+/// matrix.
+Value nhwcRows(OpBuilder &b, Location loc, Value t, int64_t fOffset,
+               int64_t fg) {
+  MLIRContext *ctx = b.getContext();
+  t = channels(b, loc, t, fOffset, fg);
+  auto s = tensorType(t).getShape();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  Value init = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{s[0], s[2], s[3], fg}, b.getF32Type());
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(4, 0, {d(0), d(3), d(1), d(2)}, ctx),
+      AffineMap::getMultiDimIdentityMap(4, ctx)};
+  Value r = b.create<linalg::GenericOp>(
+                 loc, init.getType(), t, init, maps,
+                 SmallVector<IteratorType>(4, IteratorType::parallel),
+                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                   nb.create<linalg::YieldOp>(nl, a[0]);
+                 })
+                .getResult(0);
+  return reshape(b, loc, r,
+                 RankedTensorType::get({s[0] * s[2] * s[3], fg}, b.getF32Type()));
+}
+
+/// A [n*oh*ow, f] matrix back to NCHW [n, f, oh, ow].
+Value nchwFromRows(OpBuilder &b, Location loc, Value rows, const Window &g) {
+  int64_t f = tensorType(rows).getShape()[1];
+  Value nhwc = reshape(
+      b, loc, rows, RankedTensorType::get({g.n, g.oh, g.ow, f}, b.getF32Type()));
+  Value dst = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{g.n, f, g.oh, g.ow}, b.getF32Type());
+  return b.create<linalg::TransposeOp>(loc, nhwc, dst,
+                                       ArrayRef<int64_t>{0, 3, 1, 2})
+      .getResult()[0];
+}
+
+/// Filters [fOffset, fOffset+fg) as a [fg, cg*kh*kw] matrix.
+Value filterRows(OpBuilder &b, Location loc, Value filter, int64_t fOffset,
+                 int64_t fg) {
+  auto s = tensorType(filter).getShape();
+  if (fg != s[0])
+    filter = extractAt(b, loc, filter, {fOffset, 0, 0, 0}, {fg, s[1], s[2], s[3]});
+  return reshape(b, loc, filter,
+                 RankedTensorType::get({fg, s[1] * s[2] * s[3]}, b.getF32Type()));
+}
+
+using WindowValueFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// [n, cg, hp, wp] where each element sums `value(n, c, oh, ow, kh, kw)` over
+/// the window positions that read it.
+Value scatterWindows(OpBuilder &b, Location loc, const Window &g, int64_t cg,
+                     WindowValueFn value) {
+  MLIRContext *ctx = b.getContext();
+  auto type = RankedTensorType::get({g.n, cg, g.hp, g.wp}, b.getF32Type());
+  Value out = filled(b, loc, type.getShape(), f32(b, loc, 0.0));
+  Value kernel = kernelOperand(b, loc, g);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(6, ctx);
+  SmallVector<AffineMap> maps = {identity.getSubMap({4, 5}),
+                                 identity.getSubMap({0, 1, 2, 3})};
+  SmallVector<IteratorType> iters(4, IteratorType::parallel);
+  iters.append(2, IteratorType::reduction);
+  return b
+      .create<linalg::GenericOp>(
+          loc, type, kernel, out, maps, iters,
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            auto idx = [&](int64_t v) -> Value {
+              return nb.create<arith::ConstantIndexOp>(nl, v);
+            };
+            Value i[6];
+            for (int k = 0; k < 6; ++k)
+              i[k] = nb.create<linalg::IndexOp>(nl, k);
+            // Output position along one axis reading padded position p at
+            // kernel offset k, and whether it exists.
+            auto along = [&](Value p, Value k, int64_t dil, int64_t stride,
+                             int64_t size) -> std::pair<Value, Value> {
+              Value t = nb.create<arith::SubIOp>(
+                  nl, p, nb.create<arith::MulIOp>(nl, k, idx(dil)));
+              Value o = nb.create<arith::DivSIOp>(nl, t, idx(stride));
+              Value ok = nb.create<arith::AndIOp>(
+                  nl,
+                  nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::sge, t,
+                                           idx(0)),
+                  nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::slt, o,
+                                           idx(size)));
+              if (stride != 1)
+                ok = nb.create<arith::AndIOp>(
+                    nl, ok,
+                    nb.create<arith::CmpIOp>(
+                        nl, arith::CmpIPredicate::eq,
+                        nb.create<arith::RemSIOp>(nl, t, idx(stride)), idx(0)));
+              return {nb.create<arith::SelectOp>(nl, ok, o, idx(0)), ok};
+            };
+            auto [oh, okH] = along(i[2], i[4], g.dh, g.sh, g.oh);
+            auto [ow, okW] = along(i[3], i[5], g.dw, g.sw, g.ow);
+            Value ok = nb.create<arith::AndIOp>(nl, okH, okW);
+            Value v = value(nb, nl, {i[0], i[1], oh, ow, i[4], i[5]});
+            Value term = nb.create<arith::SelectOp>(nl, ok, v, f32(nb, nl, 0.0));
+            nb.create<linalg::YieldOp>(
+                nl, nb.create<arith::AddFOp>(nl, a[1], term).getResult());
+          })
+      .getResult(0);
+}
+
+/// The unpadded [n, c, h, w] part of a padded gradient.
+Value unpad(OpBuilder &b, Location loc, Value xp, const Window &g) {
+  if (g.hp == g.h && g.wp == g.w)
+    return xp;
+  return extractAt(b, loc, xp, {0, 0, g.pt, g.pl}, {g.n, g.c, g.h, g.w});
+}
+
+/// 1/count for every output position of an average pool, [oh, ow].
+Value inverseCounts(OpBuilder &b, Location loc, const Window &g,
+                    bool includePad) {
+  auto count = [&](int64_t o, int64_t stride, int64_t k, int64_t dil,
+                   int64_t padBegin, int64_t size, int64_t padEnd) {
+    int64_t lo = includePad ? -padBegin : 0;
+    int64_t hi = includePad ? size + padEnd : size;
+    int64_t n = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t p = o * stride + j * dil - padBegin;
+      n += p >= lo && p < hi;
+    }
+    return n;
+  };
+  std::vector<float> inv;
+  for (int64_t y = 0; y < g.oh; ++y)
+    for (int64_t x = 0; x < g.ow; ++x) {
+      int64_t n = count(y, g.sh, g.kh, g.dh, g.pt, g.h, g.pb) *
+                  count(x, g.sw, g.kw, g.dw, g.pl, g.w, g.pr);
+      inv.push_back(n ? 1.0f / n : 0.0f);
+    }
+  auto type = RankedTensorType::get({g.oh, g.ow}, b.getF32Type());
+  return b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, ArrayRef<float>(inv)));
+}
+
+Value lowerConv(ConvOp op, ConvOp::Adaptor a, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto outType = tensorType(op.getResult());
+  Window g = Window::of(op, tensorType(a.getInput()).getShape(),
+                        outType.getShape());
+  int64_t groups = op.getGroup(), cg = g.c / groups,
+          fg = outType.getShape()[1] / groups;
+  Value xp = padInput(b, loc, a.getInput(), g, 0.0);
+  Value out;
+  if (groups > 1)
+    out = b.create<tensor::EmptyOp>(loc, outType.getShape(), b.getF32Type());
+  for (int64_t k = 0; k < groups; ++k) {
+    Value col = im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
+    Value w = filterRows(b, loc, a.getFilter(), k * fg, fg);
+    Value y = nchwFromRows(b, loc, matmul(b, loc, col, w, false, true), g);
+    out = groups > 1 ? insertAt(b, loc, y, out, {0, k * fg, 0, 0}) : y;
+  }
+  return out;
+}
+
+Value lowerConvFilterGrad(ConvFilterGradOp op, ConvFilterGradOp::Adaptor a,
+                          OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto wType = tensorType(op.getResult());
+  auto gShape = tensorType(a.getGrad()).getShape();
+  Window g = Window::of(op, tensorType(a.getInput()).getShape(), gShape);
+  int64_t groups = op.getGroup(), cg = g.c / groups, fg = gShape[1] / groups;
+  Value xp = padInput(b, loc, a.getInput(), g, 0.0);
+  Value out;
+  if (groups > 1)
+    out = b.create<tensor::EmptyOp>(loc, wType.getShape(), b.getF32Type());
+  for (int64_t k = 0; k < groups; ++k) {
+    Value col = im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
+    Value rows = nhwcRows(b, loc, a.getGrad(), k * fg, fg);
+    Value dw = reshape(b, loc, matmul(b, loc, rows, col, true, false),
+                       RankedTensorType::get({fg, cg, g.kh, g.kw},
+                                             b.getF32Type()));
+    out = groups > 1 ? insertAt(b, loc, dw, out, {k * fg, 0, 0, 0}) : dw;
+  }
+  return out;
+}
+
+Value lowerConvInputGrad(ConvInputGradOp op, ConvInputGradOp::Adaptor a,
+                         OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto gShape = tensorType(a.getGrad()).getShape();
+  Window g = Window::of(op, tensorType(op.getResult()).getShape(), gShape);
+  int64_t groups = op.getGroup(), cg = g.c / groups, fg = gShape[1] / groups;
+  Value dxp;
+  if (groups > 1)
+    dxp = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{g.n, g.c, g.hp, g.wp},
+                                    b.getF32Type());
+  for (int64_t k = 0; k < groups; ++k) {
+    Value rows = nhwcRows(b, loc, a.getGrad(), k * fg, fg);
+    Value w = filterRows(b, loc, a.getFilter(), k * fg, fg);
+    Value dcol = reshape(b, loc, matmul(b, loc, rows, w, false, false),
+                         RankedTensorType::get({g.n, g.oh, g.ow, cg, g.kh, g.kw},
+                                               b.getF32Type()));
+    Value part = scatterWindows(
+        b, loc, g, cg, [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
+          return nb.create<tensor::ExtractOp>(
+              nl, dcol, ValueRange{i[0], i[2], i[3], i[1], i[4], i[5]});
+        });
+    dxp = groups > 1 ? insertAt(b, loc, part, dxp, {0, k * cg, 0, 0}) : part;
+  }
+  return unpad(b, loc, dxp, g);
+}
+
+Value lowerMaxPoolGrad(MaxPoolGradOp op, MaxPoolGradOp::Adaptor a,
+                       OpBuilder &b) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto gType = tensorType(a.getGrad());
+  Window g = Window::of(op, tensorType(a.getInput()).getShape(),
+                        gType.getShape());
+  Value xp = padInput(b, loc, a.getInput(), g,
+                      -std::numeric_limits<float>::infinity());
+  // The flat kernel offset kh*kw_size + kw of each window's first maximum.
+  Value maxInit =
+      filled(b, loc, gType.getShape(),
+             f32(b, loc, -std::numeric_limits<float>::infinity()));
+  Value idxInit = filled(b, loc, gType.getShape(),
+                         b.create<arith::ConstantIntOp>(loc, 0, 64));
+  AffineMap outMap =
+      AffineMap::getMultiDimIdentityMap(6, ctx).getSubMap({0, 1, 2, 3});
+  SmallVector<IteratorType> iters(4, IteratorType::parallel);
+  iters.append(2, IteratorType::reduction);
+  AffineMap kernelMap =
+      AffineMap::getMultiDimIdentityMap(6, ctx).getSubMap({4, 5});
+  auto argmax = b.create<linalg::GenericOp>(
+      loc, TypeRange{maxInit.getType(), idxInit.getType()},
+      ValueRange{xp, kernelOperand(b, loc, g)}, ValueRange{maxInit, idxInit},
+      ArrayRef<AffineMap>{windowRead(ctx, g, 0, 1, 2, 3, 4, 5), kernelMap,
+                          outMap, outMap},
+      iters, [&](OpBuilder &nb, Location nl, ValueRange v) {
+        Value kh = nb.create<linalg::IndexOp>(nl, 4);
+        Value kw = nb.create<linalg::IndexOp>(nl, 5);
+        Value flat = nb.create<arith::AddIOp>(
+            nl,
+            nb.create<arith::MulIOp>(nl, kh,
+                                     nb.create<arith::ConstantIndexOp>(nl, g.kw)),
+            kw);
+        flat = nb.create<arith::IndexCastOp>(nl, nb.getI64Type(), flat);
+        Value better = nb.create<arith::CmpFOp>(nl, arith::CmpFPredicate::OGT,
+                                                v[0], v[2]);
+        nb.create<linalg::YieldOp>(
+            nl, ValueRange{nb.create<arith::SelectOp>(nl, better, v[0], v[2]),
+                           nb.create<arith::SelectOp>(nl, better, flat, v[3])});
+      });
+  Value where = argmax.getResult(1);
+  Value grad = a.getGrad();
+  Value dxp = scatterWindows(
+      b, loc, g, g.c, [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
+        SmallVector<Value> at = {i[0], i[1], i[2], i[3]};
+        Value flat = nb.create<arith::AddIOp>(
+            nl,
+            nb.create<arith::MulIOp>(nl, i[4],
+                                     nb.create<arith::ConstantIndexOp>(nl, g.kw)),
+            i[5]);
+        flat = nb.create<arith::IndexCastOp>(nl, nb.getI64Type(), flat);
+        Value hit = nb.create<arith::CmpIOp>(
+            nl, arith::CmpIPredicate::eq,
+            nb.create<tensor::ExtractOp>(nl, where, at), flat);
+        return nb.create<arith::SelectOp>(
+            nl, hit, nb.create<tensor::ExtractOp>(nl, grad, at),
+            f32(nb, nl, 0.0));
+      });
+  return unpad(b, loc, dxp, g);
+}
+
+Value lowerAvgPool(AvgPoolOp op, AvgPoolOp::Adaptor a, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = tensorType(op.getResult());
+  Window g = Window::of(op, tensorType(a.getInput()).getShape(),
+                        type.getShape());
+  Value xp = padInput(b, loc, a.getInput(), g, 0.0);
+  Value sums = poolWindows(b, loc, xp, g, Combine::Add);
+  Value inv = inverseCounts(b, loc, g, op.getCountIncludePad());
+  return elementwise(b, loc, type, {sums, inv},
+                     [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                       return nb.create<arith::MulFOp>(nl, v[0], v[1]);
+                     });
+}
+
+Value lowerAvgPoolGrad(AvgPoolGradOp op, AvgPoolGradOp::Adaptor a,
+                       OpBuilder &b) {
+  Location loc = op.getLoc();
+  Window g = Window::of(op, tensorType(op.getResult()).getShape(),
+                        tensorType(a.getGrad()).getShape());
+  Value inv = inverseCounts(b, loc, g, op.getCountIncludePad());
+  Value grad = a.getGrad();
+  Value dxp = scatterWindows(
+      b, loc, g, g.c, [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
+        Value gv = nb.create<tensor::ExtractOp>(
+            nl, grad, ValueRange{i[0], i[1], i[2], i[3]});
+        Value s = nb.create<tensor::ExtractOp>(nl, inv, ValueRange{i[2], i[3]});
+        return nb.create<arith::MulFOp>(nl, gv, s);
+      });
+  return unpad(b, loc, dxp, g);
+}
+
+} // namespace
+
+void mlir::pc::lowering::populateWindowPatterns(RewritePatternSet &patterns) {
+  addLowering<ConvOp>(patterns, lowerConv);
+  addLowering<ConvFilterGradOp>(patterns, lowerConvFilterGrad);
+  addLowering<ConvInputGradOp>(patterns, lowerConvInputGrad);
+  addLowering<MaxPoolOp>(patterns, [](MaxPoolOp op, MaxPoolOp::Adaptor a,
+                                      OpBuilder &b) {
+    Location loc = op.getLoc();
+    Window g = Window::of(op, tensorType(a.getInput()).getShape(),
+                          tensorType(op.getResult()).getShape());
+    Value xp = padInput(b, loc, a.getInput(), g,
+                        -std::numeric_limits<float>::infinity());
+    return poolWindows(b, loc, xp, g, Combine::Max);
+  });
+  addLowering<MaxPoolGradOp>(patterns, lowerMaxPoolGrad);
+  addLowering<AvgPoolOp>(patterns, lowerAvgPool);
+  addLowering<AvgPoolGradOp>(patterns, lowerAvgPoolGrad);
+}
