@@ -5,6 +5,7 @@
         --algorithm bp|fpa|zil|il [--steps T] [--rate G] [--tol 1e-4]
     check_gradients.py --pcc build/bin/pcc --fixtures DIR --model NAME \\
         --algorithm il --il-trend [--il-steps 10,30,100,300,1000] [--rate 0.1]
+        [--include-skipped]
 
 The fixtures (NAME.onnx, NAME.json, NAME.*.bin) come from gen_fixtures.py.
 Default mode compiles DIR/NAME.onnx with
@@ -12,6 +13,10 @@ Default mode compiles DIR/NAME.onnx with
     pcc DIR/NAME.onnx -o WORK/NAME_ALG.so --algorithm=ALG --loss=<json>
         --inference-steps=T --inference-rate=G
 
+where T is --steps, else the fixture's "fpa_steps" for fpa (at least 50,
+about 3x the fixture's generous depth estimate, so that fpa with gamma 1
+reaches the backprop adjoint: the unrolled recurrent fixtures are 25-48
+vertices deep), 50 for bp and zil (which ignore it) and 20 for il; then it
 loads the library with ctypes and checks, each as one PASS/FAIL line:
   - pcc_signature() is JSON; pcc_num_params() and every pcc_param_name /
     rank / shape match the fixture (ONNX initializer order);
@@ -38,7 +43,11 @@ fixture's gradient (the loss gradient is linear in base - t), so the cosine
 is compared with the fixture's gradient unchanged.  Early T values are not
 monotone in general (on reshape_logsoftmax the cosine dips for T = 2..14
 while the error reaches the first layers), hence the default list starts
-at T = 10.
+at T = 10.  Without --il-steps each fixture's "il_trend_steps" is used
+(10,30,100,300,1000, or 10,100,1000,3000,10000 for the deeper graphs that
+relax more slowly); a fixture whose json has "il_trend_skip" instead is
+reported as SKIP with that reason (neither passed nor failed) unless
+--include-skipped is given.
 
 Needs only python3 and numpy.  Exit status 0 when every check passes, 1
 otherwise, 2 on bad usage.  The last line is 'N passed, M failed'.
@@ -324,7 +333,12 @@ def build_trend_target(fx, y, scale):
 
 def run_exact(args, fx, work, res):
     alg = args.algorithm
-    steps = args.steps if args.steps is not None else (20 if alg == "il" else 50)
+    if args.steps is not None:
+        steps = args.steps
+    elif alg == "fpa":
+        steps = int(fx.desc.get("fpa_steps", 50))
+    else:
+        steps = 20 if alg == "il" else 50
     rate = args.rate if args.rate is not None else (0.1 if alg == "il" else 1.0)
     so = os.path.join(work, "%s_%s.so" % (fx.name, alg))
     err = compile_model(args, fx, alg, steps, rate, so)
@@ -418,7 +432,16 @@ def run_exact(args, fx, work, res):
 
 
 def run_il_trend(args, fx, work, res):
-    steps_list = [int(s) for s in args.il_steps.split(",") if s.strip()]
+    if args.il_steps is not None:
+        steps_list = parse_steps(args.il_steps)
+    else:
+        if fx.desc.get("il_trend_skip") and not args.include_skipped:
+            print("SKIP  %s/il trend: %s" % (fx.name, fx.desc["il_trend_skip"]),
+                  flush=True)
+            return
+        steps_list = fx.desc.get("il_trend_steps") or DEFAULT_IL_STEPS
+        if parse_steps(",".join(str(t) for t in steps_list)) is None:
+            raise SetupError("%s: bad il_trend_steps %r" % (fx.name, steps_list))
     rate = args.rate if args.rate is not None else 0.1
     ref = np.concatenate([g.ravel() for g in fx.ref_grads()])
     ref_norm = float(np.linalg.norm(ref))
@@ -512,8 +535,12 @@ def parse_args(argv):
                     help="relative gradient error allowed (default 1e-4)")
     ap.add_argument("--il-trend", action="store_true",
                     help="check that il approaches the torch gradient as T grows")
-    ap.add_argument("--il-steps", default="10,30,100,300,1000",
-                    help="T values for --il-trend (default 10,30,100,300,1000)")
+    ap.add_argument("--il-steps", default=None,
+                    help="T values for --il-trend (default: the fixture's "
+                         "il_trend_steps, else 10,30,100,300,1000)")
+    ap.add_argument("--include-skipped", action="store_true",
+                    help="run the il trend also on fixtures marked "
+                         "il_trend_skip")
     ap.add_argument("--il-target-scale", type=float, default=0.1,
                     help="output-error scale for --il-trend (default 0.1)")
     ap.add_argument("--il-slack", type=float, default=1e-6)
@@ -531,13 +558,24 @@ def parse_args(argv):
         ap.error("--il-trend needs --algorithm=il")
     if args.tol <= 0 or args.il_target_scale <= 0:
         ap.error("--tol and --il-target-scale must be positive")
-    try:
-        steps = [int(s) for s in args.il_steps.split(",") if s.strip()]
-    except ValueError:
-        ap.error("--il-steps must be comma-separated integers")
-    if not steps or any(s < 0 for s in steps) or steps != sorted(steps):
-        ap.error("--il-steps must be non-negative and increasing")
+    if args.il_steps is not None and parse_steps(args.il_steps) is None:
+        ap.error("--il-steps must be comma-separated, non-negative, "
+                 "increasing integers")
     return args
+
+
+DEFAULT_IL_STEPS = [10, 30, 100, 300, 1000]
+
+
+def parse_steps(text):
+    """'10,30,100' -> [10, 30, 100]; None unless non-negative, increasing."""
+    try:
+        steps = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        return None
+    if not steps or any(s < 0 for s in steps) or steps != sorted(steps):
+        return None
+    return steps
 
 
 def model_names(args):
