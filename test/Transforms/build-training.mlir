@@ -64,11 +64,22 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 // FPA: pc.tanh_grad %{{.*}}, %[[MU1]]
 // FPA: scf.yield
 
-// zil: no loop, rate 1, as many steps as the graph is deep.
+// zil: fpa at rate 1 for exactly as many steps as the graph is deep (2): a
+// loop with a constant trip count and a constant rate, not the run-time
+// steps and rate arguments.
 // ZIL-LABEL: func.func @pcc_train(
 // ZIL-SAME: pc.algorithm = "zil", pc.entry, pc.fixed_steps = 2 : i64
-// ZIL-NOT: scf.for
+// ZIL: %[[MU1:.*]] = pc.tanh
+// ZIL: %[[DEPTH:.*]] = arith.constant 2 : index
+// ZIL: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// ZIL: %[[G:.*]] = tensor.from_elements %[[ONE]] : tensor<f32>
+// ZIL: scf.for %{{.*}} = %{{.*}} to %[[DEPTH]] step
+// fpa-style: predictions and Jacobians at their forward values.
+// ZIL-NOT: pc.tanh %
 // ZIL: pc.loss_error ce
+// ZIL: pc.tanh_grad %{{.*}}, %[[MU1]]
+// ZIL: pc.mul %[[G]]
+// ZIL: scf.yield
 // ZIL: return
 
 // bp: reverse-mode differentiation of the same graph through the same

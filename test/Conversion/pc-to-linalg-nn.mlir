@@ -1,0 +1,482 @@
+// RUN: pcc-opt %s -pc-to-linalg -split-input-file | FileCheck %s
+//
+// The lowering of the ops added for CNNs and RNNs: elementwise ops, data
+// movement (slice, concat, pad, broadcast, reduce, gather) and windows
+// (convolution as im2col + GEMM per group, pooling, their adjoints).
+
+// CHECK-LABEL: func @abs_sqrt_softplus
+// CHECK: linalg.generic
+// CHECK: math.absf
+// CHECK: linalg.generic
+// CHECK: math.sqrt
+// Softplus as max(x, 0) + log1p(exp(-|x|)), which does not overflow.
+// CHECK: linalg.generic
+// CHECK: %[[POS:.*]] = arith.maximumf %in, %{{.*}} : f32
+// CHECK: %[[ABS:.*]] = math.absf %in
+// CHECK: %[[NEG:.*]] = arith.negf %[[ABS]]
+// CHECK: %[[E:.*]] = math.exp %[[NEG]]
+// CHECK: %[[L:.*]] = math.log1p %[[E]]
+// CHECK: arith.addf %[[POS]], %[[L]]
+func.func @abs_sqrt_softplus(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = pc.abs %x : tensor<2x3xf32>
+  %1 = pc.sqrt %x : tensor<2x3xf32>
+  %2 = pc.softplus %x : tensor<2x3xf32>
+  return %0, %1, %2 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @elu_clip
+// CHECK: linalg.generic
+// CHECK: %[[E:.*]] = math.exp %in
+// CHECK: %[[EM1:.*]] = arith.subf %[[E]], %{{.*}}
+// CHECK: %[[A:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[NEG:.*]] = arith.mulf %[[EM1]], %[[A]]
+// CHECK: %[[POS:.*]] = arith.cmpf ogt, %in
+// CHECK: arith.select %[[POS]], %in, %[[NEG]]
+// CHECK: linalg.generic
+// CHECK: %[[LO:.*]] = arith.constant -1.000000e+00 : f32
+// CHECK: %[[MX:.*]] = arith.maximumf %in, %[[LO]]
+// CHECK: %[[HI:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK: arith.minimumf %[[MX]], %[[HI]]
+func.func @elu_clip(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = pc.elu %x {alpha = 0.5 : f32} : tensor<2x3xf32>
+  %1 = pc.clip %x {min = -1.0 : f32, max = 2.0 : f32} : tensor<2x3xf32>
+  return %0, %1 : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// Integral exponents multiply (exact for negative x); x^-2 = 1 / (x*x);
+// other exponents call powf.
+// CHECK-LABEL: func @pow
+// CHECK: linalg.generic
+// CHECK-NOT: math.powf
+// CHECK: %[[SQ:.*]] = arith.mulf %in, %in : f32
+// CHECK: arith.mulf %{{.*}}, %[[SQ]] : f32
+// CHECK: linalg.yield
+// CHECK: linalg.generic
+// CHECK-NOT: math.powf
+// CHECK: arith.mulf %in, %in
+// CHECK: arith.divf
+// CHECK: linalg.yield
+// CHECK: linalg.generic
+// CHECK: %[[E:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK: math.powf %in, %[[E]] : f32
+func.func @pow(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = pc.pow %x {exponent = 3.0 : f32} : tensor<2x3xf32>
+  %1 = pc.pow %x {exponent = -2.0 : f32} : tensor<2x3xf32>
+  %2 = pc.pow %x {exponent = 1.5 : f32} : tensor<2x3xf32>
+  return %0, %1, %2 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// Cotangent ops read the cotangent (%arg1 here) first, then the primal.
+// CHECK-LABEL: func @elementwise_grads
+// abs_grad: g where x > 0, -g where x < 0, else 0.
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg0 : tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK: %[[NG:.*]] = arith.negf %in : f32
+// CHECK: %[[LT:.*]] = arith.cmpf olt, %in_0
+// CHECK: %[[S:.*]] = arith.select %[[LT]], %[[NG]], %{{.*}}
+// CHECK: %[[GT:.*]] = arith.cmpf ogt, %in_0
+// CHECK: arith.select %[[GT]], %in, %[[S]]
+// sqrt_grad: g / (2 y) from the sqrt output.
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg0
+// CHECK: %[[TWOY:.*]] = arith.mulf %in_0, %{{.*}}
+// CHECK: arith.divf %in, %[[TWOY]]
+// elu_grad: g where x > 0, else g * alpha * exp(x).
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg0
+// CHECK: math.exp %in_0
+// CHECK: arith.cmpf ogt, %in_0
+// clip_grad: g where min <= x <= max (bounds included).
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg0
+// CHECK: arith.cmpf ole, %in_0
+// CHECK: arith.cmpf oge, %in_0
+// pow_grad: g * e * x^(e-1), here 3 x^2.
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg0
+// CHECK-DAG: %[[E:.*]] = arith.constant 3.000000e+00 : f32
+// CHECK-DAG: arith.mulf %in_0, %in_0
+// CHECK: %[[D:.*]] = arith.mulf %{{.*}}, %[[E]]
+// CHECK: arith.mulf %in, %[[D]]
+func.func @elementwise_grads(%x: tensor<2x3xf32>, %g: tensor<2x3xf32>)
+    -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = pc.abs_grad %g, %x : tensor<2x3xf32>
+  %1 = pc.sqrt_grad %g, %x : tensor<2x3xf32>
+  %2 = pc.elu_grad %g, %x {alpha = 0.5 : f32} : tensor<2x3xf32>
+  %3 = pc.clip_grad %g, %x {min = -1.0 : f32, max = 2.0 : f32} : tensor<2x3xf32>
+  %4 = pc.pow_grad %g, %x {exponent = 3.0 : f32} : tensor<2x3xf32>
+  return %0, %1, %2, %3, %4 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// A positive-step slice is one strided extract_slice.
+// CHECK-LABEL: func @slice_positive
+// CHECK-NEXT: %[[S:.*]] = tensor.extract_slice %arg0[1, 2] [2, 2] [1, 3] : tensor<4x6xf32> to tensor<2x2xf32>
+// CHECK-NEXT: return %[[S]]
+func.func @slice_positive(%x: tensor<4x6xf32>) -> tensor<2x2xf32> {
+  %0 = pc.slice %x {starts = array<i64: 1, 2>, steps = array<i64: 1, 3>} : (tensor<4x6xf32>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+// A negative step reads the positive-stride window [3-1*3 = 0, ...] and
+// reverses it: result[i] = input[3 - i].
+// CHECK-DAG: #[[REV:.*]] = affine_map<(d0, d1) -> (-d0 + 3, d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @slice_negative
+// CHECK: %[[S:.*]] = tensor.extract_slice %arg0[0, 1] [4, 3] [1, 2] : tensor<4x6xf32> to tensor<4x3xf32>
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[REV]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[S]] : tensor<4x3xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: linalg.yield %[[IN]]
+// CHECK: return %[[R]]
+func.func @slice_negative(%x: tensor<4x6xf32>) -> tensor<4x3xf32> {
+  %0 = pc.slice %x {starts = array<i64: 3, 1>, steps = array<i64: -1, 2>} : (tensor<4x6xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+// The adjoint: reverse the cotangent, insert it with the same offsets and
+// strides into zeros.
+// CHECK-DAG: #[[REV:.*]] = affine_map<(d0, d1) -> (-d0 + 3, d1)>
+// CHECK-LABEL: func @slice_grad
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[REV]], #{{.*}}]{{.*}} ins(%arg0 : tensor<4x3xf32>)
+// CHECK: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[Z]] : f32) outs(%{{.*}} : tensor<4x6xf32>)
+// CHECK: %[[I:.*]] = tensor.insert_slice %[[R]] into %[[F]][0, 1] [4, 3] [1, 2] : tensor<4x3xf32> into tensor<4x6xf32>
+// CHECK: return %[[I]]
+func.func @slice_grad(%g: tensor<4x3xf32>) -> tensor<4x6xf32> {
+  %0 = pc.slice_grad %g {starts = array<i64: 3, 1>, steps = array<i64: -1, 2>} : (tensor<4x3xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @concat
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x9xf32>
+// CHECK: %[[A:.*]] = tensor.insert_slice %arg0 into %[[E]][0, 0] [4, 6] [1, 1]
+// CHECK: %[[B:.*]] = tensor.insert_slice %arg1 into %[[A]][0, 6] [4, 2] [1, 1]
+// CHECK: %[[C:.*]] = tensor.insert_slice %arg2 into %[[B]][0, 8] [4, 1] [1, 1]
+// CHECK: return %[[C]]
+func.func @concat(%x: tensor<4x6xf32>, %y: tensor<4x2xf32>, %z: tensor<4x1xf32>) -> tensor<4x9xf32> {
+  %0 = pc.concat %x, %y, %z {axis = 1} : (tensor<4x6xf32>, tensor<4x2xf32>, tensor<4x1xf32>) -> tensor<4x9xf32>
+  return %0 : tensor<4x9xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @pad
+// CHECK: %[[V:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[V]] : f32) outs(%{{.*}} : tensor<5x8xf32>)
+// CHECK: %[[I:.*]] = tensor.insert_slice %arg0 into %[[F]][1, 0] [4, 6] [1, 1] : tensor<4x6xf32> into tensor<5x8xf32>
+// CHECK: return %[[I]]
+func.func @pad(%x: tensor<4x6xf32>) -> tensor<5x8xf32> {
+  %0 = pc.pad %x {low = array<i64: 1, 0>, high = array<i64: 0, 2>, value = 0.5 : f32} : (tensor<4x6xf32>) -> tensor<5x8xf32>
+  return %0 : tensor<5x8xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (0, d2)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func @broadcast_to
+// CHECK: linalg.generic {indexing_maps = [#[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0 : tensor<1x6xf32>) outs(%{{.*}} : tensor<2x4x6xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: linalg.yield %[[IN]]
+func.func @broadcast_to(%v: tensor<1x6xf32>) -> tensor<2x4x6xf32> {
+  %0 = pc.broadcast_to %v : (tensor<1x6xf32>) -> tensor<2x4x6xf32>
+  return %0 : tensor<2x4x6xf32>
+}
+
+// -----
+
+// Reduction over axes 0 and 2, scaled, then the size-1 dims restored.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func @reduce_sum_scaled
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[IN]], #[[OUT]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%arg0 : tensor<2x3x4xf32>) outs(%{{.*}} : tensor<3xf32>)
+// CHECK: arith.addf
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[R]] : tensor<3xf32>)
+// CHECK: arith.constant 1.250000e-01 : f32
+// CHECK: arith.mulf
+// CHECK: tensor.expand_shape %[[S]] {{\[\[}}0, 1, 2]] output_shape [1, 3, 1] : tensor<3xf32> into tensor<1x3x1xf32>
+func.func @reduce_sum_scaled(%x: tensor<2x3x4xf32>) -> tensor<1x3x1xf32> {
+  %0 = pc.reduce_sum %x {axes = array<i64: 0, 2>, scale = 0.125 : f32} : (tensor<2x3x4xf32>) -> tensor<1x3x1xf32>
+  return %0 : tensor<1x3x1xf32>
+}
+
+// -----
+
+// Scale 1 multiplies by nothing.
+// CHECK-LABEL: func @reduce_sum_unscaled
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK-NOT: arith.mulf
+// CHECK: tensor.expand_shape
+func.func @reduce_sum_unscaled(%x: tensor<4x6xf32>) -> tensor<4x1xf32> {
+  %0 = pc.reduce_sum %x {axes = array<i64: 1>} : (tensor<4x6xf32>) -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+// Gather: the index table drives the loop; each element is a tensor.extract
+// of the input at (row, indices[k]).
+// CHECK-DAG: #[[IDX:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @gather
+// CHECK: %[[T:.*]] = arith.constant dense<[5, 0, 5]> : tensor<3xi64>
+// CHECK: linalg.generic {indexing_maps = [#[[IDX]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[T]] : tensor<3xi64>) outs(%{{.*}} : tensor<4x3xf32>)
+// CHECK-NEXT: ^bb0(%[[J:.*]]: i64, %{{.*}}: f32):
+// CHECK-NEXT: %[[ROW:.*]] = linalg.index 0 : index
+// CHECK-NEXT: %[[COL:.*]] = arith.index_cast %[[J]] : i64 to index
+// CHECK-NEXT: %[[V:.*]] = tensor.extract %arg0[%[[ROW]], %[[COL]]] : tensor<4x6xf32>
+// CHECK-NEXT: linalg.yield %[[V]]
+func.func @gather(%x: tensor<4x6xf32>) -> tensor<4x3xf32> {
+  %0 = pc.gather %x {axis = 1, indices = array<i64: 5, 0, 5>} : (tensor<4x6xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+// Gather's adjoint reduces over the index position k (the last loop), so a
+// repeated index (5 twice) accumulates.
+// CHECK-DAG: #[[G:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @gather_grad
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<4x6xf32>
+// CHECK: %[[T:.*]] = arith.constant dense<[5, 0, 5]> : tensor<3xi64>
+// CHECK: linalg.generic {indexing_maps = [#[[G]], #[[K]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %[[T]] : tensor<4x3xf32>, tensor<3xi64>) outs(%[[Z]] : tensor<4x6xf32>)
+// CHECK-NEXT: ^bb0(%[[GV:.*]]: f32, %[[J:.*]]: i64, %[[ACC:.*]]: f32):
+// CHECK: %[[COL:.*]] = linalg.index 1 : index
+// CHECK: %[[COL64:.*]] = arith.index_cast %[[COL]] : index to i64
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[J]], %[[COL64]] : i64
+// CHECK: %[[TERM:.*]] = arith.select %[[HIT]], %[[GV]], %{{.*}} : f32
+// CHECK: arith.addf %[[ACC]], %[[TERM]] : f32
+func.func @gather_grad(%g: tensor<4x3xf32>) -> tensor<4x6xf32> {
+  %0 = pc.gather_grad %g {axis = 1, indices = array<i64: 5, 0, 5>} : (tensor<4x3xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+// Unpadded conv, group 1: one im2col generic over (n, oh, ow, c, kh, kw)
+// whose input map applies the dilation (2 along w), one GEMM against the
+// filter as [F, C*KH*KW] rows, back to NCHW by a transpose.
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 + d4, d2 + d5 * 2)>
+// CHECK-DAG: #[[ID6:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
+// CHECK-LABEL: func @conv_dilated
+// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[COL:.*]] = linalg.generic {indexing_maps = [#[[READ]], #[[ID6]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<2x3x6x6xf32>) outs(%{{.*}} : tensor<2x5x4x3x2x2xf32>)
+// CHECK: %[[M:.*]] = tensor.expand_shape %{{.*}} output_shape [40, 12] : tensor<480xf32> into tensor<40x12xf32>
+// CHECK: %[[W:.*]] = tensor.expand_shape %{{.*}} output_shape [4, 12] : tensor<48xf32> into tensor<4x12xf32>
+// CHECK: %[[Y:.*]] = linalg.matmul_transpose_b ins(%[[M]], %[[W]] : tensor<40x12xf32>, tensor<4x12xf32>) outs(%{{.*}} : tensor<40x4xf32>)
+// CHECK: %[[NHWC:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 5, 4, 4] : tensor<160xf32> into tensor<2x5x4x4xf32>
+// CHECK: %[[R:.*]] = linalg.transpose ins(%[[NHWC]] : tensor<2x5x4x4xf32>) outs(%{{.*}} : tensor<2x4x5x4xf32>) permutation = [0, 3, 1, 2]
+// CHECK-NOT: linalg.matmul
+// CHECK: return %[[R]]
+func.func @conv_dilated(%x: tensor<2x3x6x6xf32>, %w: tensor<4x3x2x2xf32>) -> tensor<2x4x5x4xf32> {
+  %0 = pc.conv %x, %w {group = 1, kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<2x3x6x6xf32>, tensor<4x3x2x2xf32>) -> tensor<2x4x5x4xf32>
+  return %0 : tensor<2x4x5x4xf32>
+}
+
+// -----
+
+// Padded, strided, dilated conv in 2 groups. The input is zero-padded by
+// (top 1, left 2, bottom 0, right 1) into 6x8; the window read is
+// (oh*2 + kh, ow*3 + kw*2). Each group slices 2 of the 4 input channels
+// and 3 of the 6 filters, runs its own GEMM, and writes its 3 result
+// channels.
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 * 2 + d4, d2 * 3 + d5 * 2)>
+// CHECK-LABEL: func @conv_groups
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<1x4x6x8xf32>
+// CHECK: %[[XP:.*]] = tensor.insert_slice %arg0 into %[[Z]][0, 0, 1, 2] [1, 4, 5, 5] [1, 1, 1, 1]
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x6x2x2xf32>
+// CHECK: %[[X0:.*]] = tensor.extract_slice %[[XP]][0, 0, 0, 0] [1, 2, 6, 8] [1, 1, 1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[READ]], #{{.*}}]{{.*}} ins(%[[X0]] : tensor<1x2x6x8xf32>) outs(%{{.*}} : tensor<1x2x2x2x3x3xf32>)
+// CHECK: tensor.extract_slice %arg1[0, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: linalg.matmul_transpose_b ins(%{{.*}}, %{{.*}} : tensor<4x18xf32>, tensor<3x18xf32>)
+// CHECK: %[[Y0:.*]] = linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
+// CHECK: %[[O0:.*]] = tensor.insert_slice %[[Y0]] into %[[OUT]][0, 0, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
+// CHECK: %[[X1:.*]] = tensor.extract_slice %[[XP]][0, 2, 0, 0] [1, 2, 6, 8] [1, 1, 1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[READ]], #{{.*}}]{{.*}} ins(%[[X1]] : tensor<1x2x6x8xf32>)
+// CHECK: tensor.extract_slice %arg1[3, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: linalg.matmul_transpose_b ins(%{{.*}}, %{{.*}} : tensor<4x18xf32>, tensor<3x18xf32>)
+// CHECK: %[[Y1:.*]] = linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
+// CHECK: %[[O1:.*]] = tensor.insert_slice %[[Y1]] into %[[O0]][0, 3, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
+// CHECK-NOT: linalg.matmul
+// CHECK: return %[[O1]]
+func.func @conv_groups(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x2x2xf32> {
+  %0 = pc.conv %x, %w {group = 2, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 3>, dilations = array<i64: 1, 2>, pads = array<i64: 1, 2, 0, 1>} : (tensor<1x4x5x5xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x2x2xf32>
+  return %0 : tensor<1x6x2x2xf32>
+}
+
+// -----
+
+// The filter gradient: per group, the cotangent as [N*OH*OW, Fg] rows
+// (a channels-last generic) times the im2col matrix, transposed on the
+// left; each group's [3, 2, 3, 3] block goes to its filters.
+// CHECK-DAG: #[[NHWC:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 * 2 + d4, d2 * 3 + d5 * 2)>
+// CHECK-LABEL: func @conv_filter_grad
+// CHECK: %[[XP:.*]] = tensor.insert_slice %arg1 into %{{.*}}[0, 0, 1, 2] [1, 4, 5, 5] [1, 1, 1, 1]
+// CHECK: %[[DW:.*]] = tensor.empty() : tensor<6x2x3x3xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[READ]],
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[NHWC]],
+// CHECK: linalg.matmul_transpose_a ins(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<4x18xf32>) outs(%{{.*}} : tensor<3x18xf32>)
+// CHECK: %[[B0:.*]] = tensor.expand_shape %{{.*}} output_shape [3, 2, 3, 3]
+// CHECK: %[[D0:.*]] = tensor.insert_slice %[[B0]] into %[[DW]][0, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[XP]][0, 2, 0, 0] [1, 2, 6, 8]
+// CHECK: tensor.extract_slice %arg0[0, 3, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
+// CHECK: linalg.matmul_transpose_a ins(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<4x18xf32>)
+// CHECK: %[[B1:.*]] = tensor.expand_shape %{{.*}} output_shape [3, 2, 3, 3]
+// CHECK: %[[D1:.*]] = tensor.insert_slice %[[B1]] into %[[D0]][3, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: return %[[D1]]
+func.func @conv_filter_grad(%g: tensor<1x6x2x2xf32>, %x: tensor<1x4x5x5xf32>) -> tensor<6x2x3x3xf32> {
+  %0 = pc.conv_filter_grad %g, %x {group = 2, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 3>, dilations = array<i64: 1, 2>, pads = array<i64: 1, 2, 0, 1>} : (tensor<1x6x2x2xf32>, tensor<1x4x5x5xf32>) -> tensor<6x2x3x3xf32>
+  return %0 : tensor<6x2x3x3xf32>
+}
+
+// -----
+
+// The input gradient: per group a GEMM gives the column cotangent
+// [N, OH, OW, Cg, KH, KW]; a gather-style generic over (n, c, hp, wp) of
+// the padded input, reducing over the kernel offsets (kh, kw), sums the
+// window positions that read each element (tensor.extract at (n, oh, ow,
+// c, kh, kw), kept only where (p - k*dilation) divides by the stride and
+// lands inside the result); then the padding is cut off.
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @conv_input_grad
+// CHECK: %[[DXP:.*]] = tensor.empty() : tensor<1x4x6x8xf32>
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %arg1[0, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3x18xf32>) outs(%{{.*}} : tensor<4x18xf32>)
+// CHECK: %[[DCOL:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 2, 2, 2, 3, 3]
+// CHECK: %[[S0:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}} : tensor<3x3xf32>) outs(%{{.*}} : tensor<1x2x6x8xf32>)
+// CHECK-DAG: %[[N:.*]] = linalg.index 0 : index
+// CHECK-DAG: %[[C:.*]] = linalg.index 1 : index
+// CHECK-DAG: %[[KH:.*]] = linalg.index 4 : index
+// CHECK-DAG: %[[KW:.*]] = linalg.index 5 : index
+// CHECK: arith.divsi %{{.*}}, %c2
+// CHECK: arith.remsi %{{.*}}, %c2
+// CHECK: %[[OH:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
+// CHECK: arith.divsi %{{.*}}, %c3
+// CHECK: arith.remsi %{{.*}}, %c3
+// CHECK: %[[OW:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
+// CHECK: %[[OK:.*]] = arith.andi
+// CHECK: %[[V:.*]] = tensor.extract %[[DCOL]][%[[N]], %[[OH]], %[[OW]], %[[C]], %[[KH]], %[[KW]]] : tensor<1x2x2x2x3x3xf32>
+// CHECK: %[[T:.*]] = arith.select %[[OK]], %[[V]], %{{.*}} : f32
+// CHECK: arith.addf %{{.*}}, %[[T]] : f32
+// CHECK: %[[P0:.*]] = tensor.insert_slice %[[S0]] into %[[DXP]][0, 0, 0, 0] [1, 2, 6, 8] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %arg0[0, 3, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %arg1[3, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3x18xf32>)
+// CHECK: %[[S1:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]]
+// CHECK: %[[P1:.*]] = tensor.insert_slice %[[S1]] into %[[P0]][0, 2, 0, 0] [1, 2, 6, 8] [1, 1, 1, 1]
+// CHECK: %[[DX:.*]] = tensor.extract_slice %[[P1]][0, 0, 1, 2] [1, 4, 5, 5] [1, 1, 1, 1] : tensor<1x4x6x8xf32> to tensor<1x4x5x5xf32>
+// CHECK: return %[[DX]]
+func.func @conv_input_grad(%g: tensor<1x6x2x2xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x4x5x5xf32> {
+  %0 = pc.conv_input_grad %g, %w {group = 2, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 3>, dilations = array<i64: 1, 2>, pads = array<i64: 1, 2, 0, 1>} : (tensor<1x6x2x2xf32>, tensor<6x2x3x3xf32>) -> tensor<1x4x5x5xf32>
+  return %0 : tensor<1x4x5x5xf32>
+}
+
+// -----
+
+// Max pooling with a ceil_mode window: the 5x5 input is padded with -inf
+// to 6x6 so the third window exists; the window maximum is a reduction
+// over (kh, kw) of a strided read, with a kernel-shaped operand giving
+// those loops their bounds.
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @max_pool
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[NINF]] : f32) outs(%{{.*}} : tensor<1x2x6x6xf32>)
+// CHECK: %[[XP:.*]] = tensor.insert_slice %arg0 into %[[F]][0, 0, 0, 0] [1, 2, 5, 5] [1, 1, 1, 1]
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x3x3xf32>)
+// CHECK: %[[KER:.*]] = arith.constant dense<0.000000e+00> : tensor<2x2xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[READ]], #[[K]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %[[KER]] : tensor<1x2x6x6xf32>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x2x3x3xf32>)
+// CHECK: arith.maximumf
+func.func @max_pool(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = pc.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// The max pool adjoint: an argmax generic with two results (the maximum
+// and the flat kernel offset kh*2 + kw of its first occurrence), then the
+// gather-style scatter: each padded input element sums the cotangents of
+// the windows whose argmax is its own offset.
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @max_pool_grad
+// CHECK: %[[XP:.*]] = tensor.insert_slice %arg1 into
+// CHECK: %[[AM:.*]]:2 = linalg.generic {indexing_maps = [#[[READ]], #[[K]], #[[O]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %{{.*}} : tensor<1x2x6x6xf32>, tensor<2x2xf32>) outs(%{{.*}}, %{{.*}} : tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>)
+// CHECK: %[[BETTER:.*]] = arith.cmpf ogt
+// CHECK: arith.select %[[BETTER]]
+// CHECK: arith.select %[[BETTER]]
+// CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, i64
+// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}} : tensor<2x2xf32>) outs(%{{.*}} : tensor<1x2x6x6xf32>)
+// CHECK: %[[WHERE:.*]] = tensor.extract %[[AM]]#1[{{.*}}] : tensor<1x2x3x3xi64>
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[WHERE]], %{{.*}} : i64
+// CHECK: %[[G:.*]] = tensor.extract %arg0[{{.*}}] : tensor<1x2x3x3xf32>
+// CHECK: arith.select %[[HIT]], %[[G]], %{{.*}} : f32
+// CHECK: %[[DX:.*]] = tensor.extract_slice %[[S]][0, 0, 0, 0] [1, 2, 5, 5] [1, 1, 1, 1]
+// CHECK: return %[[DX]]
+func.func @max_pool_grad(%g: tensor<1x2x3x3xf32>, %x: tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32> {
+  %0 = pc.max_pool_grad %g, %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x3x3xf32>, tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32>
+  return %0 : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+// Average pooling of 4x4 with kernel 3, stride 2, pads 1 and a ceil_mode
+// third window (padded extent 7): window sums times constant 1/count.
+// Along each axis the windows cover input positions {-1,0,1}, {1,2,3},
+// {3,4,5}: with count_include_pad 3, 3, 2 elements (4 is padding, 5 is
+// past it), without 2, 3, 1.
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
+// CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[HW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-LABEL: func @avg_pool
+// CHECK: %[[XP:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x4xf32> into tensor<1x1x7x7xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[READ]], #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]]
+// CHECK: arith.addf
+// CHECK: %[[INCL:.*]] = arith.constant dense<{{\[\[}}0.111111112, 0.111111112, 0.166666672], [0.111111112, 0.111111112, 0.166666672], [0.166666672, 0.166666672, 2.500000e-01]]> : tensor<3x3xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID4]], #[[HW]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[SUM]], %[[INCL]] : tensor<1x1x3x3xf32>, tensor<3x3xf32>)
+// CHECK: arith.mulf
+// CHECK: %[[EXCL:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 0.166666672, 5.000000e-01], [0.166666672, 0.111111112, 0.333333343], [5.000000e-01, 0.333333343, 1.000000e+00]]> : tensor<3x3xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID4]], #[[HW]], #[[ID4]]]{{.*}} ins(%{{.*}}, %[[EXCL]] : tensor<1x1x3x3xf32>, tensor<3x3xf32>)
+// CHECK: arith.mulf
+func.func @avg_pool(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>) {
+  %0 = pc.avg_pool %x {count_include_pad = true, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x3x3xf32>
+  %1 = pc.avg_pool %x {count_include_pad = false, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x3x3xf32>
+  return %0, %1 : tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// The average pool adjoint scatters cotangent * 1/count with the same
+// constant counts.
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @avg_pool_grad
+// CHECK: %[[INV:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 0.166666672, 5.000000e-01], [0.166666672, 0.111111112, 0.333333343], [5.000000e-01, 0.333333343, 1.000000e+00]]> : tensor<3x3xf32>
+// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}} : tensor<3x3xf32>) outs(%{{.*}} : tensor<1x1x7x7xf32>)
+// CHECK: %[[G:.*]] = tensor.extract %arg0[{{.*}}] : tensor<1x1x3x3xf32>
+// CHECK: %[[C:.*]] = tensor.extract %[[INV]][{{.*}}] : tensor<3x3xf32>
+// CHECK: arith.mulf %[[G]], %[[C]]
+// CHECK: %[[DX:.*]] = tensor.extract_slice %[[S]][0, 0, 1, 1] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x7x7xf32> to tensor<1x1x4x4xf32>
+// CHECK: return %[[DX]]
+func.func @avg_pool_grad(%g: tensor<1x1x3x3xf32>) -> tensor<1x1x4x4xf32> {
+  %0 = pc.avg_pool_grad %g {count_include_pad = false, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x3x3xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
