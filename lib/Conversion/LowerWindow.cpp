@@ -212,59 +212,49 @@ Value filterRows(OpBuilder &b, Location loc, Value filter, int64_t fOffset,
                  RankedTensorType::get({fg, s[1] * s[2] * s[3]}, b.getF32Type()));
 }
 
-using WindowValueFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+/// Builds, for kernel offset (kh, kw), a linalg.generic over [n, cg, oh,
+/// ow] that adds the window positions' contributions into `init` (the
+/// strided view of the padded gradient those positions read) and returns it.
+using AddContributionFn =
+    function_ref<Value(OpBuilder &, Location, int64_t kh, int64_t kw, Value init)>;
 
-/// [n, cg, hp, wp] where each element sums `value(n, c, oh, ow, kh, kw)` over
-/// the window positions that read it.
+/// [n, cg, hp, wp]: every padded input element summing the contributions of
+/// the window positions that read it. One strided slice per kernel offset,
+/// so every generic is affine and no two iterations write one element.
 Value scatterWindows(OpBuilder &b, Location loc, const Window &g, int64_t cg,
-                     WindowValueFn value) {
+                     AddContributionFn addContribution) {
+  Value out = filled(b, loc, {g.n, cg, g.hp, g.wp}, f32(b, loc, 0.0));
+  SmallVector<int64_t> sizes = {g.n, cg, g.oh, g.ow};
+  SmallVector<int64_t> strides = {1, 1, g.sh, g.sw};
+  for (int64_t kh = 0; kh < g.kh; ++kh)
+    for (int64_t kw = 0; kw < g.kw; ++kw) {
+      SmallVector<int64_t> offsets = {0, 0, kh * g.dh, kw * g.dw};
+      Value view = b.create<tensor::ExtractSliceOp>(
+          loc, out, indexAttrs(b, offsets), indexAttrs(b, sizes),
+          indexAttrs(b, strides));
+      Value sum = addContribution(b, loc, kh, kw, view);
+      out = b.create<tensor::InsertSliceOp>(loc, sum, out, indexAttrs(b, offsets),
+                                            indexAttrs(b, sizes),
+                                            indexAttrs(b, strides));
+    }
+  return out;
+}
+
+/// A generic over [n, c, oh, ow] adding `term(inputs...)` into `init`.
+Value accumulate(OpBuilder &b, Location loc, Value init, ValueRange inputs,
+                 ArrayRef<AffineMap> inputMaps,
+                 function_ref<Value(OpBuilder &, Location, ValueRange)> term) {
   MLIRContext *ctx = b.getContext();
-  auto type = RankedTensorType::get({g.n, cg, g.hp, g.wp}, b.getF32Type());
-  Value out = filled(b, loc, type.getShape(), f32(b, loc, 0.0));
-  Value kernel = kernelOperand(b, loc, g);
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(6, ctx);
-  SmallVector<AffineMap> maps = {identity.getSubMap({4, 5}),
-                                 identity.getSubMap({0, 1, 2, 3})};
-  SmallVector<IteratorType> iters(4, IteratorType::parallel);
-  iters.append(2, IteratorType::reduction);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
   return b
       .create<linalg::GenericOp>(
-          loc, type, kernel, out, maps, iters,
+          loc, init.getType(), inputs, init, maps,
+          SmallVector<IteratorType>(4, IteratorType::parallel),
           [&](OpBuilder &nb, Location nl, ValueRange a) {
-            auto idx = [&](int64_t v) -> Value {
-              return nb.create<arith::ConstantIndexOp>(nl, v);
-            };
-            Value i[6];
-            for (int k = 0; k < 6; ++k)
-              i[k] = nb.create<linalg::IndexOp>(nl, k);
-            // Output position along one axis reading padded position p at
-            // kernel offset k, and whether it exists.
-            auto along = [&](Value p, Value k, int64_t dil, int64_t stride,
-                             int64_t size) -> std::pair<Value, Value> {
-              Value t = nb.create<arith::SubIOp>(
-                  nl, p, nb.create<arith::MulIOp>(nl, k, idx(dil)));
-              Value o = nb.create<arith::DivSIOp>(nl, t, idx(stride));
-              Value ok = nb.create<arith::AndIOp>(
-                  nl,
-                  nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::sge, t,
-                                           idx(0)),
-                  nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::slt, o,
-                                           idx(size)));
-              if (stride != 1)
-                ok = nb.create<arith::AndIOp>(
-                    nl, ok,
-                    nb.create<arith::CmpIOp>(
-                        nl, arith::CmpIPredicate::eq,
-                        nb.create<arith::RemSIOp>(nl, t, idx(stride)), idx(0)));
-              return {nb.create<arith::SelectOp>(nl, ok, o, idx(0)), ok};
-            };
-            auto [oh, okH] = along(i[2], i[4], g.dh, g.sh, g.oh);
-            auto [ow, okW] = along(i[3], i[5], g.dw, g.sw, g.ow);
-            Value ok = nb.create<arith::AndIOp>(nl, okH, okW);
-            Value v = value(nb, nl, {i[0], i[1], oh, ow, i[4], i[5]});
-            Value term = nb.create<arith::SelectOp>(nl, ok, v, f32(nb, nl, 0.0));
+            Value t = term(nb, nl, a.drop_back());
             nb.create<linalg::YieldOp>(
-                nl, nb.create<arith::AddFOp>(nl, a[1], term).getResult());
+                nl, nb.create<arith::AddFOp>(nl, a.back(), t).getResult());
           })
       .getResult(0);
 }
@@ -361,9 +351,17 @@ Value lowerConvInputGrad(ConvInputGradOp op, ConvInputGradOp::Adaptor a,
                          RankedTensorType::get({g.n, g.oh, g.ow, cg, g.kh, g.kw},
                                                b.getF32Type()));
     Value part = scatterWindows(
-        b, loc, g, cg, [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
-          return nb.create<tensor::ExtractOp>(
-              nl, dcol, ValueRange{i[0], i[2], i[3], i[1], i[4], i[5]});
+        b, loc, g, cg,
+        [&](OpBuilder &nb, Location nl, int64_t kh, int64_t kw, Value init) {
+          MLIRContext *ctx = nb.getContext();
+          auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+          AffineMap read = AffineMap::get(
+              4, 0,
+              {d(0), d(2), d(3), d(1), getAffineConstantExpr(kh, ctx),
+               getAffineConstantExpr(kw, ctx)},
+              ctx);
+          return accumulate(nb, nl, init, dcol, read,
+                            [](OpBuilder &, Location, ValueRange v) { return v[0]; });
         });
     dxp = groups > 1 ? insertAt(b, loc, part, dxp, {0, k * cg, 0, 0}) : part;
   }
@@ -413,21 +411,20 @@ Value lowerMaxPoolGrad(MaxPoolGradOp op, MaxPoolGradOp::Adaptor a,
       });
   Value where = argmax.getResult(1);
   Value grad = a.getGrad();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
   Value dxp = scatterWindows(
-      b, loc, g, g.c, [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
-        SmallVector<Value> at = {i[0], i[1], i[2], i[3]};
-        Value flat = nb.create<arith::AddIOp>(
-            nl,
-            nb.create<arith::MulIOp>(nl, i[4],
-                                     nb.create<arith::ConstantIndexOp>(nl, g.kw)),
-            i[5]);
-        flat = nb.create<arith::IndexCastOp>(nl, nb.getI64Type(), flat);
-        Value hit = nb.create<arith::CmpIOp>(
-            nl, arith::CmpIPredicate::eq,
-            nb.create<tensor::ExtractOp>(nl, where, at), flat);
-        return nb.create<arith::SelectOp>(
-            nl, hit, nb.create<tensor::ExtractOp>(nl, grad, at),
-            f32(nb, nl, 0.0));
+      b, loc, g, g.c,
+      [&](OpBuilder &nb, Location nl, int64_t kh, int64_t kw, Value init) {
+        int64_t flat = kh * g.kw + kw;
+        return accumulate(
+            nb, nl, init, ValueRange{where, grad}, {id, id},
+            [&](OpBuilder &bb, Location bl, ValueRange v) -> Value {
+              Value hit = bb.create<arith::CmpIOp>(
+                  bl, arith::CmpIPredicate::eq, v[0],
+                  bb.create<arith::ConstantIntOp>(bl, flat, 64));
+              return bb.create<arith::SelectOp>(bl, hit, v[1],
+                                                f32(bb, bl, 0.0));
+            });
       });
   return unpad(b, loc, dxp, g);
 }
@@ -453,12 +450,16 @@ Value lowerAvgPoolGrad(AvgPoolGradOp op, AvgPoolGradOp::Adaptor a,
                         tensorType(a.getGrad()).getShape());
   Value inv = inverseCounts(b, loc, g, op.getCountIncludePad());
   Value grad = a.getGrad();
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
   Value dxp = scatterWindows(
-      b, loc, g, g.c, [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
-        Value gv = nb.create<tensor::ExtractOp>(
-            nl, grad, ValueRange{i[0], i[1], i[2], i[3]});
-        Value s = nb.create<tensor::ExtractOp>(nl, inv, ValueRange{i[2], i[3]});
-        return nb.create<arith::MulFOp>(nl, gv, s);
+      b, loc, g, g.c,
+      [&](OpBuilder &nb, Location nl, int64_t, int64_t, Value init) {
+        return accumulate(nb, nl, init, ValueRange{grad, inv},
+                          {id, id.getSubMap({2, 3})},
+                          [](OpBuilder &bb, Location bl, ValueRange v) -> Value {
+                            return bb.create<arith::MulFOp>(bl, v[0], v[1]);
+                          });
       });
   return unpad(b, loc, dxp, g);
 }

@@ -345,39 +345,33 @@ func.func @conv_filter_grad(%g: tensor<1x6x2x2xf32>, %x: tensor<1x4x5x5xf32>) ->
 // -----
 
 // The input gradient: per group a GEMM gives the column cotangent
-// [N, OH, OW, Cg, KH, KW]; a gather-style generic over (n, c, hp, wp) of
-// the padded input, reducing over the kernel offsets (kh, kw), sums the
-// window positions that read each element (tensor.extract at (n, oh, ow,
-// c, kh, kw), kept only where (p - k*dilation) divides by the stride and
-// lands inside the result); then the padding is cut off.
-// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
-// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// [N, OH, OW, Cg, KH, KW]; for every kernel offset (kh, kw) an affine
+// generic adds its column into the strided view of the padded input that
+// offset reads (offsets kh*dilation, strides 2 and 3); then the padding is
+// cut off.
+// CHECK-DAG: #[[K00:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1, 0, 0)>
+// CHECK-DAG: #[[K22:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1, 2, 2)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func @conv_input_grad
 // CHECK: %[[DXP:.*]] = tensor.empty() : tensor<1x4x6x8xf32>
 // CHECK: tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %arg1[0, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3x18xf32>) outs(%{{.*}} : tensor<4x18xf32>)
 // CHECK: %[[DCOL:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 2, 2, 2, 3, 3]
-// CHECK: %[[S0:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}} : tensor<3x3xf32>) outs(%{{.*}} : tensor<1x2x6x8xf32>)
-// CHECK-DAG: %[[N:.*]] = linalg.index 0 : index
-// CHECK-DAG: %[[C:.*]] = linalg.index 1 : index
-// CHECK-DAG: %[[KH:.*]] = linalg.index 4 : index
-// CHECK-DAG: %[[KW:.*]] = linalg.index 5 : index
-// CHECK: arith.divsi %{{.*}}, %c2
-// CHECK: arith.remsi %{{.*}}, %c2
-// CHECK: %[[OH:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
-// CHECK: arith.divsi %{{.*}}, %c3
-// CHECK: arith.remsi %{{.*}}, %c3
-// CHECK: %[[OW:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
-// CHECK: %[[OK:.*]] = arith.andi
-// CHECK: %[[V:.*]] = tensor.extract %[[DCOL]][%[[N]], %[[OH]], %[[OW]], %[[C]], %[[KH]], %[[KW]]] : tensor<1x2x2x2x3x3xf32>
-// CHECK: %[[T:.*]] = arith.select %[[OK]], %[[V]], %{{.*}} : f32
-// CHECK: arith.addf %{{.*}}, %[[T]] : f32
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x6x8xf32>)
+// CHECK: %[[V0:.*]] = tensor.extract_slice %[[Z]][0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 3]
+// CHECK: %[[A0:.*]] = linalg.generic {indexing_maps = [#[[K00]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[DCOL]] : tensor<1x2x2x2x3x3xf32>) outs(%[[V0]] : tensor<1x2x2x2xf32>)
+// CHECK: arith.addf
+// CHECK: tensor.insert_slice %[[A0]] into %[[Z]][0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 3]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 2] [1, 2, 2, 2] [1, 1, 2, 3]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 2, 4] [1, 2, 2, 2] [1, 1, 2, 3]
+// CHECK: linalg.generic {indexing_maps = [#[[K22]], #[[ID]]]
+// CHECK: %[[S0:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 4] [1, 2, 2, 2] [1, 1, 2, 3]
 // CHECK: %[[P0:.*]] = tensor.insert_slice %[[S0]] into %[[DXP]][0, 0, 0, 0] [1, 2, 6, 8] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %arg0[0, 3, 0, 0] [1, 3, 2, 2] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %arg1[3, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3x18xf32>)
-// CHECK: %[[S1:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]]
+// CHECK: %[[S1:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 4] [1, 2, 2, 2] [1, 1, 2, 3]
 // CHECK: %[[P1:.*]] = tensor.insert_slice %[[S1]] into %[[P0]][0, 2, 0, 0] [1, 2, 6, 8] [1, 1, 1, 1]
 // CHECK: %[[DX:.*]] = tensor.extract_slice %[[P1]][0, 0, 1, 2] [1, 4, 5, 5] [1, 1, 1, 1] : tensor<1x4x6x8xf32> to tensor<1x4x5x5xf32>
 // CHECK: return %[[DX]]
@@ -411,12 +405,13 @@ func.func @max_pool(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32> {
 // -----
 
 // The max pool adjoint: an argmax generic with two results (the maximum
-// and the flat kernel offset kh*2 + kw of its first occurrence), then the
-// gather-style scatter: each padded input element sums the cotangents of
-// the windows whose argmax is its own offset.
+// and the flat kernel offset kh*2 + kw of its first occurrence), then for
+// every kernel offset an affine generic adding the cotangent of the windows
+// whose argmax is that offset into the strided view it reads.
 // CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
 // CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
 // CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func @max_pool_grad
 // CHECK: %[[XP:.*]] = tensor.insert_slice %arg1 into
 // CHECK: %[[AM:.*]]:2 = linalg.generic {indexing_maps = [#[[READ]], #[[K]], #[[O]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %{{.*}} : tensor<1x2x6x6xf32>, tensor<2x2xf32>) outs(%{{.*}}, %{{.*}} : tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>)
@@ -424,11 +419,12 @@ func.func @max_pool(%x: tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32> {
 // CHECK: arith.select %[[BETTER]]
 // CHECK: arith.select %[[BETTER]]
 // CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, i64
-// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}} : tensor<2x2xf32>) outs(%{{.*}} : tensor<1x2x6x6xf32>)
-// CHECK: %[[WHERE:.*]] = tensor.extract %[[AM]]#1[{{.*}}] : tensor<1x2x3x3xi64>
-// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[WHERE]], %{{.*}} : i64
-// CHECK: %[[G:.*]] = tensor.extract %arg0[{{.*}}] : tensor<1x2x3x3xf32>
-// CHECK: arith.select %[[HIT]], %[[G]], %{{.*}} : f32
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 1] [1, 2, 3, 3] [1, 1, 2, 2]
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[AM]]#1, %arg0 : tensor<1x2x3x3xi64>, tensor<1x2x3x3xf32>)
+// CHECK: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %{{.*}}, %[[ONE]] : i64
+// CHECK: arith.select %[[HIT]]
+// CHECK: %[[S:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 2, 3, 3] [1, 1, 2, 2]
 // CHECK: %[[DX:.*]] = tensor.extract_slice %[[S]][0, 0, 0, 0] [1, 2, 5, 5] [1, 1, 1, 1]
 // CHECK: return %[[DX]]
 func.func @max_pool_grad(%g: tensor<1x2x3x3xf32>, %x: tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32> {
@@ -464,16 +460,17 @@ func.func @avg_pool(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x3x3xf32>, tensor<1x1
 
 // -----
 
-// The average pool adjoint scatters cotangent * 1/count with the same
-// constant counts.
-// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
-// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// The average pool adjoint adds cotangent * 1/count (the same constant
+// counts) into the strided view of every kernel offset.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[HW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-LABEL: func @avg_pool_grad
 // CHECK: %[[INV:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 0.166666672, 5.000000e-01], [0.166666672, 0.111111112, 0.333333343], [5.000000e-01, 0.333333343, 1.000000e+00]]> : tensor<3x3xf32>
-// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[K]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}} : tensor<3x3xf32>) outs(%{{.*}} : tensor<1x1x7x7xf32>)
-// CHECK: %[[G:.*]] = tensor.extract %arg0[{{.*}}] : tensor<1x1x3x3xf32>
-// CHECK: %[[C:.*]] = tensor.extract %[[INV]][{{.*}}] : tensor<3x3xf32>
-// CHECK: arith.mulf %[[G]], %[[C]]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 1, 3, 3] [1, 1, 2, 2] : tensor<1x1x7x7xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[HW]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0, %[[INV]] : tensor<1x1x3x3xf32>, tensor<3x3xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: %[[S:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 2] [1, 1, 3, 3] [1, 1, 2, 2]
 // CHECK: %[[DX:.*]] = tensor.extract_slice %[[S]][0, 0, 1, 1] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x7x7xf32> to tensor<1x1x4x4xf32>
 // CHECK: return %[[DX]]
 func.func @avg_pool_grad(%g: tensor<1x1x3x3xf32>) -> tensor<1x1x4x4xf32> {
