@@ -1,4 +1,4 @@
-/* train.c - train one MLP on Fashion-MNIST two ways, side by side:
+/* train.c - train one model on Fashion-MNIST two ways, side by side:
  *
  *   mlp_il  the library pcc emitted with --algorithm=il (predictive coding,
  *           inference learning)
@@ -19,6 +19,14 @@
  *
  * Exit status: 0 on success, 1 when a pcc library call fails (its
  * pcc_last_error message is printed), 2 on bad arguments or unreadable data.
+ *
+ * The model is chosen when this file is compiled: -DFM_MODEL=cnn
+ * -DFM_MODEL_UPPER=CNN builds the same program against cnn_il / cnn_bp
+ * (headers cnn_il.h and cnn_bp.h from pcc --emit=header --prefix=cnn_il,
+ * ...); the default is mlp / MLP. Any model works that has one float input
+ * whose first dimension is the batch and whose other dimensions hold the
+ * 28x28 pixels in row-major order ([B, 784], [B, 1, 28, 28], [B, 28, 28],
+ * ...), and a [B, classes] output of logits.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -34,8 +42,26 @@
 
 #include <zlib.h>
 
-#include "mlp_bp.h"
-#include "mlp_il.h"
+/* FM_MODEL: the stem of the two prefixes (FM_MODEL_il, FM_MODEL_bp);
+ * FM_MODEL_UPPER: the same in capitals, the headers' macro prefix. */
+#ifndef FM_MODEL
+#define FM_MODEL mlp
+#define FM_MODEL_UPPER MLP
+#elif !defined(FM_MODEL_UPPER)
+#error "define FM_MODEL_UPPER with FM_MODEL (e.g. -DFM_MODEL=cnn -DFM_MODEL_UPPER=CNN)"
+#endif
+
+#define FM_CAT_(a, b) a##b
+#define FM_CAT(a, b) FM_CAT_(a, b)
+#define FM_STR_(x) #x
+#define FM_STR(x) FM_STR_(x)
+#define FM_IL FM_CAT(FM_MODEL, _il)
+#define FM_BP FM_CAT(FM_MODEL, _bp)
+#define FM_IL_UPPER FM_CAT(FM_MODEL_UPPER, _IL)
+#define FM_BP_UPPER FM_CAT(FM_MODEL_UPPER, _BP)
+
+#include FM_STR(FM_IL.h) /* e.g. "mlp_il.h" */
+#include FM_STR(FM_BP.h)
 
 #define DEFAULT_DATA_DIR "/usr/share/datasets/fashion-mnist"
 #define FMNIST_MEAN 0.2860f
@@ -54,6 +80,8 @@ typedef struct {
   int64_t batch;      /* samples per call */
   int64_t num_inputs; /* graph inputs */
   int64_t in_size;    /* elements of input 0, batch included */
+  const int64_t *in_shape; /* its shape, in_rank dimensions */
+  int64_t in_rank;
   int64_t out_size;   /* elements of the output, batch included */
   int64_t target_size;
   void *(*create)(void);
@@ -66,7 +94,10 @@ typedef struct {
   const char *(*signature)(void);
 } model_ops;
 
-#define DEFINE_MODEL_OPS(p, P)                                                 \
+/* The arguments may be macros (FM_IL): expand them before pasting. */
+#define DEFINE_MODEL_OPS(p, P) DEFINE_MODEL_OPS_(p, P)
+#define DEFINE_MODEL_OPS_(p, P)                                                \
+  static const int64_t p##_in_shape[] = P##_INPUT0_SHAPE;                      \
   static void *p##_w_create(void) { return (void *)p##_create(); }             \
   static void p##_w_destroy(void *m) { p##_destroy(m); }                       \
   static int p##_w_predict(void *m, const float *x, float *y) {                \
@@ -88,6 +119,8 @@ typedef struct {
       (int64_t)(P##_BATCH),                                                    \
       (int64_t)(P##_NUM_INPUTS),                                               \
       (int64_t)(P##_INPUT0_SIZE),                                              \
+      p##_in_shape,                                                            \
+      (int64_t)(sizeof p##_in_shape / sizeof p##_in_shape[0]),                 \
       (int64_t)(P##_OUTPUT_SIZE),                                              \
       (int64_t)(P##_TARGET_SIZE),                                              \
       p##_w_create,                                                            \
@@ -99,8 +132,8 @@ typedef struct {
       p##_w_signature,                                                         \
   };
 
-DEFINE_MODEL_OPS(mlp_il, MLP_IL)
-DEFINE_MODEL_OPS(mlp_bp, MLP_BP)
+DEFINE_MODEL_OPS(FM_IL, FM_IL_UPPER)
+DEFINE_MODEL_OPS(FM_BP, FM_BP_UPPER)
 
 enum { NUM_MODELS = 2 };
 
@@ -121,6 +154,23 @@ static void *xmalloc(size_t n) {
     exit(2);
   }
   return p;
+}
+
+/* "[64, 1, 28, 28]" into buf (truncated to n bytes); returns buf. */
+static const char *format_shape(const int64_t *shape, int64_t rank, char *buf,
+                                size_t n) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int64_t i = 0; i < rank && used < n; ++i) {
+    int w = snprintf(buf + used, n - used, "%s%" PRId64, i ? ", " : "[",
+                     shape[i]);
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
+  if (used < n)
+    snprintf(buf + used, n - used, rank ? "]" : "[]");
+  return buf;
 }
 
 /* splitmix64: a small, fixed-seed, platform-independent PRNG. */
@@ -403,8 +453,9 @@ static void usage(FILE *f, const char *argv0) {
   fprintf(
       f,
       "usage: %s [options]\n"
-      "Trains the same MLP with predictive coding (il) and backprop (bp)\n"
-      "on Fashion-MNIST and compares them.\n\n"
+      "Trains one model, " FM_STR(FM_MODEL) " (libraries " FM_STR(FM_IL) " and "
+      FM_STR(FM_BP) "), with predictive coding (il)\n"
+      "and backprop (bp) on Fashion-MNIST and compares them.\n\n"
       "  --epochs N             epochs (default 1)\n"
       "  --data DIR             IDX files (default " DEFAULT_DATA_DIR ")\n"
       "  --limit N              use only the first N training samples\n"
@@ -538,25 +589,33 @@ int main(int argc, char **argv) {
   if (parse_args(argc, argv, &opt) != 0)
     return 2;
 
-  const model_ops *ops[NUM_MODELS] = {&mlp_il_ops, &mlp_bp_ops};
+  const model_ops *ops[NUM_MODELS] = {&FM_CAT(FM_IL, _ops),
+                                      &FM_CAT(FM_BP, _ops)};
   const int64_t B = ops[0]->batch;
 
   /* Both libraries come from the same ONNX model: same shapes. */
   for (int k = 0; k < NUM_MODELS; ++k) {
     const model_ops *o = ops[k];
+    /* The batch must be the input's first dimension: samples are copied in
+     * as consecutive blocks of in_size / batch floats. */
     if (o->batch <= 0 || o->num_inputs != 1 || o->in_size % o->batch ||
+        o->in_rank < 1 || o->in_shape[0] != o->batch ||
         o->out_size % o->batch || o->target_size != o->out_size) {
+      char shape[128];
       fprintf(stderr,
-              "error: %s: expected one input and a [batch, classes] output "
-              "(batch %" PRId64 ", inputs %" PRId64 ", input %" PRId64
-              ", output %" PRId64 ")\n",
-              o->name, o->batch, o->num_inputs, o->in_size, o->out_size);
+              "error: %s: expected one input [batch, ...] and a [batch, "
+              "classes] output (batch %" PRId64 ", inputs %" PRId64
+              ", input %s, output %" PRId64 " elements)\n",
+              o->name, o->batch, o->num_inputs,
+              format_shape(o->in_shape, o->in_rank, shape, sizeof shape),
+              o->out_size);
       return 2;
     }
     if (o->batch != B || o->in_size != ops[0]->in_size ||
         o->out_size != ops[0]->out_size) {
-      fprintf(stderr, "error: mlp_il and mlp_bp were compiled with different "
-                      "shapes; compile both from the same model and batch\n");
+      fprintf(stderr, "error: %s and %s were compiled with different "
+                      "shapes; compile both from the same model and batch\n",
+              ops[0]->name, o->name);
       return 2;
     }
   }
@@ -638,8 +697,12 @@ int main(int argc, char **argv) {
   uint64_t rng = opt.seed;
   double acc[NUM_MODELS] = {0.0, 0.0};
 
-  printf("Fashion-MNIST: %u training samples (%" PRId64 " batches of %" PRId64
-         "), %u test samples, %d epoch%s, %s inputs\n",
+  char in_shape[128];
+  printf("Fashion-MNIST, model %s (input %s): %u training samples (%" PRId64
+         " batches of %" PRId64 "), %u test samples, %d epoch%s, %s inputs\n",
+         FM_STR(FM_MODEL),
+         format_shape(ops[0]->in_shape, ops[0]->in_rank, in_shape,
+                      sizeof in_shape),
          ntrain, nbatches, B, test.count, opt.epochs,
          opt.epochs == 1 ? "" : "s",
          opt.standardize ? "standardized" : "[0,1]");
