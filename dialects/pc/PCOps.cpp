@@ -91,10 +91,15 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+/// Whether `from` broadcasts (NumPy rules) to exactly `to`.
+static bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(from, to);
+  return from.size() <= to.size() && succeeded(shape) &&
+         ArrayRef<int64_t>(*shape) == to;
+}
+
 LogicalResult SumToOp::verify() {
-  auto in = shapeOf(getInput()), out = shapeOf(getResult());
-  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(in, out);
-  if (out.size() > in.size() || failed(shape) || ArrayRef<int64_t>(*shape) != in)
+  if (!broadcastsTo(shapeOf(getResult()), shapeOf(getInput())))
     return emitOpError("result shape must broadcast to the input shape");
   return success();
 }
@@ -155,9 +160,7 @@ LogicalResult PadOp::verify() {
 }
 
 LogicalResult BroadcastToOp::verify() {
-  auto in = shapeOf(getInput()), out = shapeOf(getResult());
-  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(in, out);
-  if (in.size() > out.size() || failed(shape) || ArrayRef<int64_t>(*shape) != out)
+  if (!broadcastsTo(shapeOf(getInput()), shapeOf(getResult())))
     return emitOpError("input shape must broadcast to the result shape");
   return success();
 }

@@ -41,6 +41,22 @@ Value reshape(OpBuilder &b, Location loc, Value input,
 
 Value scaleBy(OpBuilder &b, Location loc, Value x, double factor);
 
+/// A tensor of `shape` filled with the scalar `value` (its element type).
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value value);
+
+/// `src` written into `dst` at `offsets` with `strides` (unit when empty).
+Value insertSlice(OpBuilder &b, Location loc, Value src, Value dst,
+                  ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides = {});
+/// The `sizes` part of `src` at `offsets` with `strides` (unit when empty).
+Value extractSlice(OpBuilder &b, Location loc, Value src,
+                   ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                   ArrayRef<int64_t> strides = {});
+
+/// A parallel linalg.generic of `resultShape` copying `input` through
+/// `inputMap` (a permutation, reversal, strided window read...).
+Value copyThrough(OpBuilder &b, Location loc, Value input, AffineMap inputMap,
+                  ArrayRef<int64_t> resultShape);
+
 /// A 2-D matrix product with optionally transposed operands (linalg named
 /// ops, which pc-matmul-to-runtime later turns into GEMM calls).
 Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl, bool tr);

@@ -16,43 +16,17 @@ SmallVector<utils::IteratorType> parallel(int64_t rank) {
   return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
 }
 
-Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, double v) {
-  Value e = b.create<tensor::EmptyOp>(loc, shape, b.getF32Type());
-  return b.create<linalg::FillOp>(loc, f32(b, loc, v), e).result();
-}
-
-/// Writes `src` into `dst` at `offsets` with `strides`.
-Value insertAt(OpBuilder &b, Location loc, Value src, Value dst,
-               ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
-  SmallVector<OpFoldResult> off, size, stride;
-  for (auto [i, d] : llvm::enumerate(tensorType(src).getShape())) {
-    off.push_back(b.getIndexAttr(offsets[i]));
-    size.push_back(b.getIndexAttr(d));
-    stride.push_back(b.getIndexAttr(strides[i]));
-  }
-  return b.create<tensor::InsertSliceOp>(loc, src, dst, off, size, stride);
-}
-
 /// `input` with dimension i reversed where `reverse[i]`; same shape.
 Value reverseDims(OpBuilder &b, Location loc, Value input,
                   ArrayRef<bool> reverse) {
   MLIRContext *ctx = b.getContext();
-  auto type = tensorType(input);
-  int64_t rank = type.getRank();
+  ArrayRef<int64_t> shape = tensorType(input).getShape();
   SmallVector<AffineExpr> exprs;
-  for (int64_t i = 0; i < rank; ++i)
-    exprs.push_back(reverse[i] ? type.getShape()[i] - 1 - getAffineDimExpr(i, ctx)
+  for (auto [i, n] : llvm::enumerate(shape))
+    exprs.push_back(reverse[i] ? n - 1 - getAffineDimExpr(i, ctx)
                                : getAffineDimExpr(i, ctx));
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
-                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  Value init = b.create<tensor::EmptyOp>(loc, type.getShape(), b.getF32Type());
-  return b
-      .create<linalg::GenericOp>(
-          loc, type, input, init, maps, parallel(rank),
-          [](OpBuilder &nb, Location nl, ValueRange args) {
-            nb.create<linalg::YieldOp>(nl, args[0]);
-          })
-      .getResult(0);
+  return copyThrough(b, loc, input, AffineMap::get(shape.size(), 0, exprs, ctx),
+                     shape);
 }
 
 /// For each dimension of a strided slice producing `n` elements: the
@@ -78,14 +52,8 @@ Value lowerSlice(SliceOp op, SliceOp::Adaptor a, OpBuilder &b) {
   Location loc = op.getLoc();
   auto type = tensorType(op.getResult());
   Window1D w = sliceWindows(type.getShape(), op.getStarts(), op.getSteps());
-  SmallVector<OpFoldResult> off, size, stride;
-  for (auto [i, n] : llvm::enumerate(type.getShape())) {
-    off.push_back(b.getIndexAttr(w.offsets[i]));
-    size.push_back(b.getIndexAttr(n));
-    stride.push_back(b.getIndexAttr(w.strides[i]));
-  }
-  Value r = b.create<tensor::ExtractSliceOp>(loc, type, a.getInput(), off, size,
-                                             stride);
+  Value r =
+      extractSlice(b, loc, a.getInput(), w.offsets, type.getShape(), w.strides);
   if (llvm::is_contained(w.reverse, true))
     r = reverseDims(b, loc, r, w.reverse);
   return r;
@@ -98,8 +66,8 @@ Value lowerSliceGrad(SliceGradOp op, SliceGradOp::Adaptor a, OpBuilder &b) {
       sliceWindows(tensorType(g).getShape(), op.getStarts(), op.getSteps());
   if (llvm::is_contained(w.reverse, true))
     g = reverseDims(b, loc, g, w.reverse);
-  Value zeros = filled(b, loc, tensorType(op.getResult()).getShape(), 0.0);
-  return insertAt(b, loc, g, zeros, w.offsets, w.strides);
+  Value zeros = filled(b, loc, tensorType(op.getResult()).getShape(), f32(b, loc, 0.0));
+  return insertSlice(b, loc, g, zeros, w.offsets, w.strides);
 }
 
 Value lowerConcat(ConcatOp op, ConcatOp::Adaptor a, OpBuilder &b) {
@@ -108,7 +76,7 @@ Value lowerConcat(ConcatOp op, ConcatOp::Adaptor a, OpBuilder &b) {
   Value out = b.create<tensor::EmptyOp>(loc, type.getShape(), b.getF32Type());
   SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
   for (Value in : a.getInputs()) {
-    out = insertAt(b, loc, in, out, offsets, strides);
+    out = insertSlice(b, loc, in, out, offsets, strides);
     offsets[op.getAxis()] += tensorType(in).getShape()[op.getAxis()];
   }
   return out;
@@ -118,9 +86,9 @@ Value lowerPad(PadOp op, PadOp::Adaptor a, OpBuilder &b) {
   Location loc = op.getLoc();
   auto type = tensorType(op.getResult());
   Value out = filled(b, loc, type.getShape(),
-                     op.getValue().convertToFloat());
+                     f32(b, loc, op.getValue().convertToFloat()));
   SmallVector<int64_t> strides(type.getRank(), 1);
-  return insertAt(b, loc, a.getInput(), out, op.getLow(), strides);
+  return insertSlice(b, loc, a.getInput(), out, op.getLow(), strides);
 }
 
 Value lowerReduceSum(ReduceSumOp op, ReduceSumOp::Adaptor a, OpBuilder &b) {
@@ -189,7 +157,7 @@ Value lowerGatherGrad(GatherGradOp op, GatherGradOp::Adaptor a, OpBuilder &b) {
       AffineMap::get(rank + 1, 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iters = parallel(rank);
   iters.push_back(utils::IteratorType::reduction);
-  Value init = filled(b, loc, type.getShape(), 0.0);
+  Value init = filled(b, loc, type.getShape(), f32(b, loc, 0.0));
   return b
       .create<linalg::GenericOp>(
           loc, type, ValueRange{a.getGrad(), indexTable(b, loc, op.getIndices())},

@@ -48,35 +48,6 @@ struct Window {
   }
 };
 
-SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> v) {
-  SmallVector<OpFoldResult> r;
-  for (int64_t x : v)
-    r.push_back(b.getIndexAttr(x));
-  return r;
-}
-
-Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value v) {
-  Value e = b.create<tensor::EmptyOp>(loc, shape, v.getType());
-  return b.create<linalg::FillOp>(loc, v, e).result();
-}
-
-Value insertAt(OpBuilder &b, Location loc, Value src, Value dst,
-               ArrayRef<int64_t> offsets) {
-  auto shape = tensorType(src).getShape();
-  SmallVector<int64_t> ones(shape.size(), 1);
-  return b.create<tensor::InsertSliceOp>(loc, src, dst, indexAttrs(b, offsets),
-                                         indexAttrs(b, shape),
-                                         indexAttrs(b, ones));
-}
-
-Value extractAt(OpBuilder &b, Location loc, Value src,
-                ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
-  SmallVector<int64_t> ones(sizes.size(), 1);
-  return b.create<tensor::ExtractSliceOp>(loc, src, indexAttrs(b, offsets),
-                                          indexAttrs(b, sizes),
-                                          indexAttrs(b, ones));
-}
-
 /// Channels [offset, offset+count) of an NCHW tensor. Group slices are
 /// taken before any generic reads them: linalg infers loop bounds from the
 /// first operand indexed by a plain dimension.
@@ -85,7 +56,7 @@ Value channels(OpBuilder &b, Location loc, Value t, int64_t offset,
   auto s = tensorType(t).getShape();
   if (count == s[1])
     return t;
-  return extractAt(b, loc, t, {0, offset, 0, 0}, {s[0], count, s[2], s[3]});
+  return extractSlice(b, loc, t, {0, offset, 0, 0}, {s[0], count, s[2], s[3]});
 }
 
 /// The input padded to [n, c, hp, wp] with `value`.
@@ -94,7 +65,7 @@ Value padInput(OpBuilder &b, Location loc, Value x, const Window &g,
   if (g.hp == g.h && g.wp == g.w)
     return x;
   Value out = filled(b, loc, {g.n, g.c, g.hp, g.wp}, f32(b, loc, value));
-  return insertAt(b, loc, x, out, {0, 0, g.pt, g.pl});
+  return insertSlice(b, loc, x, out, {0, 0, g.pt, g.pl});
 }
 
 /// The padded-input element read by window position (oh, ow, kh, kw) given
@@ -149,18 +120,9 @@ Value im2col(OpBuilder &b, Location loc, Value xp, const Window &g) {
   int64_t cg = tensorType(xp).getShape()[1];
   MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> shape = {g.n, g.oh, g.ow, cg, g.kh, g.kw};
-  Value init = b.create<tensor::EmptyOp>(loc, shape, b.getF32Type());
   // Iteration dims: (n, oh, ow, c, kh, kw).
-  SmallVector<AffineMap> maps = {windowRead(ctx, g, 0, 3, 1, 2, 4, 5),
-                                 AffineMap::getMultiDimIdentityMap(6, ctx)};
   Value col =
-      b.create<linalg::GenericOp>(
-           loc, init.getType(), xp, init, maps,
-           SmallVector<IteratorType>(6, IteratorType::parallel),
-           [](OpBuilder &nb, Location nl, ValueRange a) {
-             nb.create<linalg::YieldOp>(nl, a[0]);
-           })
-          .getResult(0);
+      copyThrough(b, loc, xp, windowRead(ctx, g, 0, 3, 1, 2, 4, 5), shape);
   return reshape(b, loc, col,
                  RankedTensorType::get({g.n * g.oh * g.ow, cg * g.kh * g.kw},
                                        b.getF32Type()));
@@ -174,18 +136,9 @@ Value nhwcRows(OpBuilder &b, Location loc, Value t, int64_t fOffset,
   t = channels(b, loc, t, fOffset, fg);
   auto s = tensorType(t).getShape();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  Value init = b.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{s[0], s[2], s[3], fg}, b.getF32Type());
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(4, 0, {d(0), d(3), d(1), d(2)}, ctx),
-      AffineMap::getMultiDimIdentityMap(4, ctx)};
-  Value r = b.create<linalg::GenericOp>(
-                 loc, init.getType(), t, init, maps,
-                 SmallVector<IteratorType>(4, IteratorType::parallel),
-                 [](OpBuilder &nb, Location nl, ValueRange a) {
-                   nb.create<linalg::YieldOp>(nl, a[0]);
-                 })
-                .getResult(0);
+  Value r = copyThrough(b, loc, t,
+                        AffineMap::get(4, 0, {d(0), d(3), d(1), d(2)}, ctx),
+                        {s[0], s[2], s[3], fg});
   return reshape(b, loc, r,
                  RankedTensorType::get({s[0] * s[2] * s[3], fg}, b.getF32Type()));
 }
@@ -207,7 +160,7 @@ Value filterRows(OpBuilder &b, Location loc, Value filter, int64_t fOffset,
                  int64_t fg) {
   auto s = tensorType(filter).getShape();
   if (fg != s[0])
-    filter = extractAt(b, loc, filter, {fOffset, 0, 0, 0}, {fg, s[1], s[2], s[3]});
+    filter = extractSlice(b, loc, filter, {fOffset, 0, 0, 0}, {fg, s[1], s[2], s[3]});
   return reshape(b, loc, filter,
                  RankedTensorType::get({fg, s[1] * s[2] * s[3]}, b.getF32Type()));
 }
@@ -229,13 +182,9 @@ Value scatterWindows(OpBuilder &b, Location loc, const Window &g, int64_t cg,
   for (int64_t kh = 0; kh < g.kh; ++kh)
     for (int64_t kw = 0; kw < g.kw; ++kw) {
       SmallVector<int64_t> offsets = {0, 0, kh * g.dh, kw * g.dw};
-      Value view = b.create<tensor::ExtractSliceOp>(
-          loc, out, indexAttrs(b, offsets), indexAttrs(b, sizes),
-          indexAttrs(b, strides));
+      Value view = extractSlice(b, loc, out, offsets, sizes, strides);
       Value sum = addContribution(b, loc, kh, kw, view);
-      out = b.create<tensor::InsertSliceOp>(loc, sum, out, indexAttrs(b, offsets),
-                                            indexAttrs(b, sizes),
-                                            indexAttrs(b, strides));
+      out = insertSlice(b, loc, sum, out, offsets, strides);
     }
   return out;
 }
@@ -263,7 +212,7 @@ Value accumulate(OpBuilder &b, Location loc, Value init, ValueRange inputs,
 Value unpad(OpBuilder &b, Location loc, Value xp, const Window &g) {
   if (g.hp == g.h && g.wp == g.w)
     return xp;
-  return extractAt(b, loc, xp, {0, 0, g.pt, g.pl}, {g.n, g.c, g.h, g.w});
+  return extractSlice(b, loc, xp, {0, 0, g.pt, g.pl}, {g.n, g.c, g.h, g.w});
 }
 
 /// 1/count for every output position of an average pool, [oh, ow].
@@ -307,7 +256,7 @@ Value lowerConv(ConvOp op, ConvOp::Adaptor a, OpBuilder &b) {
     Value col = im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
     Value w = filterRows(b, loc, a.getFilter(), k * fg, fg);
     Value y = nchwFromRows(b, loc, matmul(b, loc, col, w, false, true), g);
-    out = groups > 1 ? insertAt(b, loc, y, out, {0, k * fg, 0, 0}) : y;
+    out = groups > 1 ? insertSlice(b, loc, y, out, {0, k * fg, 0, 0}) : y;
   }
   return out;
 }
@@ -329,7 +278,7 @@ Value lowerConvFilterGrad(ConvFilterGradOp op, ConvFilterGradOp::Adaptor a,
     Value dw = reshape(b, loc, matmul(b, loc, rows, col, true, false),
                        RankedTensorType::get({fg, cg, g.kh, g.kw},
                                              b.getF32Type()));
-    out = groups > 1 ? insertAt(b, loc, dw, out, {k * fg, 0, 0, 0}) : dw;
+    out = groups > 1 ? insertSlice(b, loc, dw, out, {k * fg, 0, 0, 0}) : dw;
   }
   return out;
 }
@@ -363,7 +312,7 @@ Value lowerConvInputGrad(ConvInputGradOp op, ConvInputGradOp::Adaptor a,
           return accumulate(nb, nl, init, dcol, read,
                             [](OpBuilder &, Location, ValueRange v) { return v[0]; });
         });
-    dxp = groups > 1 ? insertAt(b, loc, part, dxp, {0, k * cg, 0, 0}) : part;
+    dxp = groups > 1 ? insertSlice(b, loc, part, dxp, {0, k * cg, 0, 0}) : part;
   }
   return unpad(b, loc, dxp, g);
 }

@@ -29,6 +29,53 @@ Value f32(OpBuilder &b, Location loc, double v) {
   return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
 }
 
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value value) {
+  Value e = b.create<tensor::EmptyOp>(loc, shape, value.getType());
+  return b.create<linalg::FillOp>(loc, value, e).result();
+}
+
+static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> v,
+                                            size_t rank) {
+  SmallVector<OpFoldResult> r;
+  for (size_t i = 0; i < rank; ++i)
+    r.push_back(b.getIndexAttr(v.empty() ? 1 : v[i]));
+  return r;
+}
+
+Value insertSlice(OpBuilder &b, Location loc, Value src, Value dst,
+                  ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
+  ArrayRef<int64_t> sizes = tensorType(src).getShape();
+  return b.create<tensor::InsertSliceOp>(
+      loc, src, dst, indexAttrs(b, offsets, sizes.size()),
+      indexAttrs(b, sizes, sizes.size()), indexAttrs(b, strides, sizes.size()));
+}
+
+Value extractSlice(OpBuilder &b, Location loc, Value src,
+                   ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                   ArrayRef<int64_t> strides) {
+  return b.create<tensor::ExtractSliceOp>(
+      loc, src, indexAttrs(b, offsets, sizes.size()),
+      indexAttrs(b, sizes, sizes.size()), indexAttrs(b, strides, sizes.size()));
+}
+
+Value copyThrough(OpBuilder &b, Location loc, Value input, AffineMap inputMap,
+                  ArrayRef<int64_t> resultShape) {
+  MLIRContext *ctx = b.getContext();
+  auto type = RankedTensorType::get(resultShape, b.getF32Type());
+  Value init = b.create<tensor::EmptyOp>(loc, resultShape, b.getF32Type());
+  SmallVector<AffineMap> maps = {
+      inputMap, AffineMap::getMultiDimIdentityMap(resultShape.size(), ctx)};
+  return b
+      .create<linalg::GenericOp>(
+          loc, type, input, init, maps,
+          SmallVector<utils::IteratorType>(resultShape.size(),
+                                           utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location nl, ValueRange a) {
+            nb.create<linalg::YieldOp>(nl, a[0]);
+          })
+      .getResult(0);
+}
+
 /// The indexing map that reads an operand of shape `shape` broadcast to a
 /// result of rank `rank`: aligned on the right, size-1 dimensions pinned.
 AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
@@ -87,8 +134,7 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<bool> keep,
     }
   }
   auto outType = RankedTensorType::get(outShape, b.getF32Type());
-  Value init = b.create<tensor::EmptyOp>(loc, outShape, b.getF32Type());
-  init = b.create<linalg::FillOp>(loc, f32(b, loc, initValue), init).result();
+  Value init = filled(b, loc, outShape, f32(b, loc, initValue));
   SmallVector<AffineMap> maps = {
       AffineMap::getMultiDimIdentityMap(inType.getRank(), ctx),
       AffineMap::get(inType.getRank(), 0, outExprs, ctx)};
@@ -205,8 +251,7 @@ Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl,
   int64_t m = tensorType(lhs).getShape()[tl ? 1 : 0];
   int64_t n = tensorType(rhs).getShape()[tr ? 0 : 1];
   auto type = RankedTensorType::get({m, n}, b.getF32Type());
-  Value init = b.create<tensor::EmptyOp>(loc, type.getShape(), b.getF32Type());
-  init = b.create<linalg::FillOp>(loc, f32(b, loc, 0.0), init).result();
+  Value init = filled(b, loc, type.getShape(), f32(b, loc, 0.0));
   if (tl && tr) {
     // A^T B^T: materialise A^T, then use the B-transposed form.
     auto at = tensorType(lhs).getShape();

@@ -31,7 +31,72 @@ std::string listString(ArrayRef<int64_t> v) {
 static WindowAttrs windowAttrs(Importer &imp, const onnx::NodeProto &node,
                                ArrayRef<int64_t> in,
                                std::optional<SmallVector<int64_t>> kernel,
-                               bool ceilMode);
+                               bool ceilMode) {
+  size_t n = in.size();
+  auto ints = [&](StringRef name, int64_t dflt, size_t count) {
+    std::optional<SmallVector<int64_t>> v = imp.intsAttr(node, name);
+    if (!v)
+      return SmallVector<int64_t>(count, dflt);
+    if (v->size() != count)
+      imp.fail(node, "attribute '" + name.str() + "' has " +
+                               std::to_string(v->size()) + " entries, expected " +
+                               std::to_string(count));
+    return *v;
+  };
+  SmallVector<int64_t> k = kernel ? *kernel : ints("kernel_shape", 0, n);
+  if (!kernel && !imp.intsAttr(node, "kernel_shape"))
+    imp.fail(node, "attribute 'kernel_shape' is required");
+  SmallVector<int64_t> s = ints("strides", 1, n), d = ints("dilations", 1, n),
+                       p = ints("pads", 0, 2 * n);
+  for (size_t i = 0; i < n; ++i)
+    if (k[i] < 1 || s[i] < 1 || d[i] < 1 || p[i] < 0 || p[i + n] < 0)
+      imp.fail(node, "kernel_shape, strides and dilations must be "
+                           "positive and pads non-negative");
+  std::string autoPad = "NOTSET";
+  if (const auto *a = imp.attr(node, "auto_pad"))
+    autoPad = a->s();
+  if (autoPad == "VALID") {
+    p.assign(2 * n, 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t i = 0; i < n; ++i) {
+      int64_t out = ceilDiv(in[i], s[i]);
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in[i]);
+      p[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      p[i + n] = total - p[i];
+    }
+  } else if (autoPad != "NOTSET") {
+    imp.fail(node, "auto_pad '" + autoPad + "' is not valid");
+  }
+  WindowAttrs w;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t span = (k[i] - 1) * d[i] + 1;
+    int64_t room = in[i] + p[i] + p[i + n] - span;
+    if (room < 0)
+      imp.fail(node, "window " + std::to_string(span) +
+                               " is larger than the padded input " +
+                               std::to_string(in[i] + p[i] + p[i + n]));
+    int64_t out = (ceilMode ? ceilDiv(room, s[i]) : room / s[i]) + 1;
+    // A last window starting in the end padding is dropped.
+    if (ceilMode && (out - 1) * s[i] >= in[i] + p[i])
+      --out;
+    w.out.push_back(out);
+  }
+  // 2-D form.
+  if (n == 1) {
+    w.kernel = {1, k[0]};
+    w.strides = {1, s[0]};
+    w.dilations = {1, d[0]};
+    w.pads = {0, p[0], 0, p[1]};
+    w.out.insert(w.out.begin(), 1);
+  } else {
+    w.kernel = k;
+    w.strides = s;
+    w.dilations = d;
+    w.pads = p;
+  }
+  return w;
+}
 
 bool Importer::importNNOp(const onnx::NodeProto &node) {
   const std::string &op = node.op_type();
@@ -115,76 +180,6 @@ bool Importer::importNNOp(const onnx::NodeProto &node) {
     return true;
   }
   return false;
-}
-
-static WindowAttrs windowAttrs(Importer &imp, const onnx::NodeProto &node,
-                               ArrayRef<int64_t> in,
-                               std::optional<SmallVector<int64_t>> kernel,
-                               bool ceilMode) {
-  size_t n = in.size();
-  auto ints = [&](StringRef name, int64_t dflt, size_t count) {
-    std::optional<SmallVector<int64_t>> v = imp.intsAttr(node, name);
-    if (!v)
-      return SmallVector<int64_t>(count, dflt);
-    if (v->size() != count)
-      imp.fail(node, "attribute '" + name.str() + "' has " +
-                               std::to_string(v->size()) + " entries, expected " +
-                               std::to_string(count));
-    return *v;
-  };
-  SmallVector<int64_t> k = kernel ? *kernel : ints("kernel_shape", 0, n);
-  if (!kernel && !imp.intsAttr(node, "kernel_shape"))
-    imp.fail(node, "attribute 'kernel_shape' is required");
-  SmallVector<int64_t> s = ints("strides", 1, n), d = ints("dilations", 1, n),
-                       p = ints("pads", 0, 2 * n);
-  for (size_t i = 0; i < n; ++i)
-    if (k[i] < 1 || s[i] < 1 || d[i] < 1 || p[i] < 0 || p[i + n] < 0)
-      imp.fail(node, "kernel_shape, strides and dilations must be "
-                           "positive and pads non-negative");
-  std::string autoPad = "NOTSET";
-  if (const auto *a = imp.attr(node, "auto_pad"))
-    autoPad = a->s();
-  if (autoPad == "VALID") {
-    p.assign(2 * n, 0);
-  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (size_t i = 0; i < n; ++i) {
-      int64_t out = ceilDiv(in[i], s[i]);
-      int64_t total =
-          std::max<int64_t>(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in[i]);
-      p[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      p[i + n] = total - p[i];
-    }
-  } else if (autoPad != "NOTSET") {
-    imp.fail(node, "auto_pad '" + autoPad + "' is not valid");
-  }
-  WindowAttrs w;
-  for (size_t i = 0; i < n; ++i) {
-    int64_t span = (k[i] - 1) * d[i] + 1;
-    int64_t room = in[i] + p[i] + p[i + n] - span;
-    if (room < 0)
-      imp.fail(node, "window " + std::to_string(span) +
-                               " is larger than the padded input " +
-                               std::to_string(in[i] + p[i] + p[i + n]));
-    int64_t out = (ceilMode ? ceilDiv(room, s[i]) : room / s[i]) + 1;
-    // A last window starting in the end padding is dropped.
-    if (ceilMode && (out - 1) * s[i] >= in[i] + p[i])
-      --out;
-    w.out.push_back(out);
-  }
-  // 2-D form.
-  if (n == 1) {
-    w.kernel = {1, k[0]};
-    w.strides = {1, s[0]};
-    w.dilations = {1, d[0]};
-    w.pads = {0, p[0], 0, p[1]};
-    w.out.insert(w.out.begin(), 1);
-  } else {
-    w.kernel = k;
-    w.strides = s;
-    w.dilations = d;
-    w.pads = p;
-  }
-  return w;
 }
 
 void Importer::importConv(const onnx::NodeProto &node) {

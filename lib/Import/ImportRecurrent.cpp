@@ -81,12 +81,15 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
   }
   // Initial states, [dirs, batch, hidden] (layout 0) or [batch, dirs,
   // hidden]; null when absent or all zeros.
-  auto initialState = [&](int i, const char *what) -> Value {
-    if (!hasInput(node, i))
-      return Value();
+  // An all-zero constant state or peephole contributes nothing.
+  auto isZeroConstant = [&](int i) {
     const Entry &e = lookup(node, i);
-    if (e.constant && llvm::all_of(llvm::seq<int64_t>(0, e.constant->size()),
-                                   [&](int64_t k) { return e.constant->at(k) == 0; }))
+    return e.constant &&
+           llvm::all_of(llvm::seq<int64_t>(0, e.constant->size()),
+                        [&](int64_t k) { return e.constant->at(k) == 0; });
+  };
+  auto initialState = [&](int i, const char *what) -> Value {
+    if (!hasInput(node, i) || isZeroConstant(i))
       return Value();
     Value v = tensor(node, i);
     SmallVector<int64_t> expect = layout ? SmallVector<int64_t>{batch, dirs, hidden}
@@ -99,16 +102,10 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
   Value h0 = initialState(5, "initial_h");
   Value c0 = cell == Cell::LSTM ? initialState(6, "initial_c") : Value();
   std::optional<Value> peep;
-  if (cell == Cell::LSTM && hasInput(node, 7)) {
-    const Entry &e = lookup(node, 7);
-    bool zero = e.constant &&
-                llvm::all_of(llvm::seq<int64_t>(0, e.constant->size()),
-                             [&](int64_t k) { return e.constant->at(k) == 0; });
-    if (!zero) {
-      peep = tensor(node, 7);
-      if (shapeOfValue(*peep) != ArrayRef<int64_t>{dirs, 3 * hidden})
-        fail(node, "P must be " + shapeString({dirs, 3 * hidden}));
-    }
+  if (cell == Cell::LSTM && hasInput(node, 7) && !isZeroConstant(7)) {
+    peep = tensor(node, 7);
+    if (shapeOfValue(*peep) != ArrayRef<int64_t>{dirs, 3 * hidden})
+      fail(node, "P must be " + shapeString({dirs, 3 * hidden}));
   }
 
   // Activations, consumed in order per direction: f (RNN); f, g (GRU);
@@ -174,7 +171,7 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
     return sliceAxis(l, v, 1, gate * hidden, hidden);
   };
   /// Direction d of a [dirs, ...] parameter, without the leading dim.
-  auto direction_ = [&](Value v, int64_t d) {
+  auto ofDirection = [&](Value v, int64_t d) {
     SmallVector<int64_t> shape(shapeOfValue(v));
     Value s = sliceAxis(l, v, 0, d, 1);
     return reshape(l, s, ArrayRef<int64_t>(shape).drop_front());
@@ -192,13 +189,13 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
   SmallVector<Value> lastH(dirs), lastC(dirs);
   for (int64_t d = 0; d < dirs; ++d) {
     const Activation &f = acts[d * perDir];
-    Value wd = direction_(w, d), rd = direction_(r, d);
+    Value wd = ofDirection(w, d), rd = ofDirection(r, d);
     Value xw = b.create<pc::MatMulOp>(
         l, RankedTensorType::get({steps * batch, gh}, b.getF32Type()), rows, wd,
         false, true);
     Value recurrentBiasH; // GRU with linear_before_reset: Rb of the h gate
     if (bias) {
-      Value bd = direction_(*bias, d);
+      Value bd = ofDirection(*bias, d);
       Value wb = sliceAxis(l, bd, 0, 0, gh), rb = sliceAxis(l, bd, 0, gh, gh);
       if (cell == Cell::GRU && linearBeforeReset) {
         recurrentBiasH = sliceAxis(l, rb, 0, 2 * hidden, hidden);
@@ -214,7 +211,7 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
     Value h = stateOf(h0, d), c = stateOf(c0, d);
     Value pi, po, pf;
     if (peep) {
-      Value pd = direction_(*peep, d);
+      Value pd = ofDirection(*peep, d);
       pi = sliceAxis(l, pd, 0, 0, hidden);
       po = sliceAxis(l, pd, 0, hidden, hidden);
       pf = sliceAxis(l, pd, 0, 2 * hidden, hidden);

@@ -68,6 +68,20 @@ HostTensor fromTensorProto(const onnx::TensorProto &t) {
                         std::to_string(n * elemSize));
     std::memcpy(dst, t.raw_data().data(), n * elemSize);
   };
+  // bool and int32 are both stored in int32_data unless raw.
+  auto readNarrowInts = [&](auto elem) {
+    using Elem = decltype(elem);
+    h.ints.resize(n);
+    if (t.has_raw_data()) {
+      std::vector<Elem> tmp(n);
+      raw(tmp.data(), sizeof(Elem));
+      std::copy(tmp.begin(), tmp.end(), h.ints.begin());
+    } else if (t.int32_data_size() == n) {
+      std::copy(t.int32_data().begin(), t.int32_data().end(), h.ints.begin());
+    } else {
+      throw ImportError("tensor '" + t.name() + "' has the wrong element count");
+    }
+  };
   switch (t.data_type()) {
   case onnx::TensorProto::FLOAT:
     h.isFloat = true;
@@ -88,32 +102,12 @@ HostTensor fromTensorProto(const onnx::TensorProto &t) {
     else
       throw ImportError("tensor '" + t.name() + "' has the wrong element count");
     break;
-  case onnx::TensorProto::BOOL: {
-    h.ints.resize(n);
-    if (t.has_raw_data()) {
-      std::vector<uint8_t> tmp(n);
-      raw(tmp.data(), 1);
-      std::copy(tmp.begin(), tmp.end(), h.ints.begin());
-    } else if (t.int32_data_size() == n) {
-      std::copy(t.int32_data().begin(), t.int32_data().end(), h.ints.begin());
-    } else {
-      throw ImportError("tensor '" + t.name() + "' has the wrong element count");
-    }
+  case onnx::TensorProto::BOOL:
+    readNarrowInts(uint8_t());
     break;
-  }
-  case onnx::TensorProto::INT32: {
-    h.ints.resize(n);
-    if (t.has_raw_data()) {
-      std::vector<int32_t> tmp(n);
-      raw(tmp.data(), 4);
-      std::copy(tmp.begin(), tmp.end(), h.ints.begin());
-    } else if (t.int32_data_size() == n) {
-      std::copy(t.int32_data().begin(), t.int32_data().end(), h.ints.begin());
-    } else {
-      throw ImportError("tensor '" + t.name() + "' has the wrong element count");
-    }
+  case onnx::TensorProto::INT32:
+    readNarrowInts(int32_t());
     break;
-  }
   default:
     throw ImportError("tensor '" + t.name() + "' has element type " +
                       onnx::TensorProto::DataType_Name(

@@ -123,8 +123,9 @@ private:
     return grads;
   }
 
-  /// Longest distance of every vertex to the output (-1: does not reach it).
-  llvm::DenseMap<Operation *, int64_t> distances() const {
+  /// The graph's depth: the longest distance of a vertex to the output
+  /// (at least 1).
+  int64_t depth() const {
     llvm::DenseMap<Operation *, int64_t> dist;
     for (Operation *v : llvm::reverse(info.vertices)) {
       if (v == info.outputVertex) {
@@ -139,7 +140,10 @@ private:
             best = std::max(best, dist.lookup(user) + 1);
       dist[v] = best;
     }
-    return dist;
+    int64_t depth = 1;
+    for (auto &[v, d] : dist)
+      depth = std::max(depth, d);
+    return depth;
   }
 
   Value halfSqNorm(OpBuilder &b, Value v) {
@@ -268,12 +272,9 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     // last round is the same as taking it at round dist(v). The loop keeps
     // the code size linear in the graph, where unrolling is quadratic.
     if (algorithm == Algorithm::ZIL) {
-      llvm::DenseMap<Operation *, int64_t> dist = distances();
-      int64_t depth = 1;
-      for (auto &[v, d] : dist)
-        depth = std::max(depth, d);
-      func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(depth));
-      steps = b.create<arith::ConstantIndexOp>(loc(), depth);
+      int64_t rounds = depth();
+      func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(rounds));
+      steps = b.create<arith::ConstantIndexOp>(loc(), rounds);
       rate = b.create<arith::ConstantOp>(loc(), b.getF32FloatAttr(1.0f));
     }
     Value rateTensor =

@@ -215,20 +215,23 @@ def has_zero_dim(model_path):
                for d in i.type.tensor_type.shape.dim)
 
 
-def describe_input_types(model_path):
-    """Non-float32 graph inputs, e.g. "'shape': int64 tensor"."""
+def model_input_protos(model_path):
+    """The ValueInfoProtos of the graph inputs that are not initializers, in
+    graph order (the order of input_K.pb)."""
     import onnx
     model = onnx.load(model_path, load_external_data=False)
     inits = {t.name for t in model.graph.initializer}
-    out = []
-    for inp in model.graph.input:
-        if inp.name in inits:
-            continue
-        t = inp.type
-        if (t.WhichOneof("value") != "tensor_type"
-                or t.tensor_type.elem_type != onnx.TensorProto.FLOAT):
-            out.append("'%s': %s" % (inp.name, onnx_type_string(t)))
-    return ", ".join(out)
+    return [inp for inp in model.graph.input if inp.name not in inits]
+
+
+def describe_input_types(model_path):
+    """Non-float32 graph inputs, e.g. "'shape': int64 tensor"."""
+    import onnx
+    return ", ".join(
+        "'%s': %s" % (inp.name, onnx_type_string(inp.type))
+        for inp in model_input_protos(model_path)
+        if inp.type.WhichOneof("value") != "tensor_type"
+        or inp.type.tensor_type.elem_type != onnx.TensorProto.FLOAT)
 
 
 # ------------------------------------------------------------------ one test
@@ -255,19 +258,10 @@ def classify_refusal(stderr, op, model_path):
 
 
 def graph_inputs(model_path):
-    """[(name, elem_type or None when not a tensor)] of the graph inputs that
-    are not initializers, in graph order (the order of input_K.pb)."""
-    import onnx
-    model = onnx.load(model_path, load_external_data=False)
-    inits = {t.name for t in model.graph.initializer}
-    out = []
-    for inp in model.graph.input:
-        if inp.name in inits:
-            continue
-        t = inp.type
-        out.append((inp.name, t.tensor_type.elem_type
-                    if t.WhichOneof("value") == "tensor_type" else None))
-    return out
+    """[(name, elem_type or None when not a tensor)] of model_input_protos."""
+    return [(inp.name, inp.type.tensor_type.elem_type
+             if inp.type.WhichOneof("value") == "tensor_type" else None)
+            for inp in model_input_protos(model_path)]
 
 
 def graph_outputs(model_path):
