@@ -2,15 +2,15 @@
 
 // The whole pipeline, from a graph to the LLVM dialect: one kernel per
 // entry, matrix products through the runtime GEMM, tanh through libm, and
-// buffers released inside the relaxation loop.
+// buffers released inside the relaxation loop through the runtime cache.
 // CHECK-DAG: llvm.func @pcc_rt_sgemm(i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: llvm.func @tanhf(f32) -> f32
-// CHECK-DAG: llvm.func @free(!llvm.ptr)
+// CHECK-DAG: llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
 // CHECK-LABEL: llvm.func @pcc_kernel_predict(
 // CHECK: llvm.call @pcc_rt_sgemm
 // CHECK-LABEL: llvm.func @pcc_kernel_train(
 // CHECK: llvm.call @pcc_rt_sgemm
-// CHECK: llvm.call @free
+// CHECK: llvm.call @_mlir_memref_to_llvm_free
 // CHECK-NOT: pc.
 func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.role = "param"},
                %b: tensor<5xf32> {pc.role = "param"}) -> tensor<4x5xf32> attributes {pc.graph} {

@@ -49,4 +49,22 @@ def PCMatmulToRuntime : Pass<"pc-matmul-to-runtime", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def PCUpdateCarriedInPlace : Pass<"pc-update-carried-in-place"> {
+  let summary = "Let the relaxation loop update its value nodes in place";
+  let description = [{
+    The relaxation loop carries every value node as an `scf.for` iter_arg
+    and yields `x + step`. Lowered as is, that last elementwise
+    `linalg.generic` writes into a fresh `tensor.empty`, so bufferization
+    allocates a new buffer for every value node in every step and the loop
+    carries (and clones) it. This pass makes such a generic write into the
+    iter_arg it reads instead: when its payload ignores the output's old
+    contents, its input and output use the same indexing map, and it sits
+    directly in the loop body. The result is the same tensor; whether the
+    write happens in place is left to one-shot-bufferize, which copies where
+    the old value is still read afterwards.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 #endif // PCC_CONVERSION_PASSES_TD

@@ -1,0 +1,128 @@
+/* BufferCache.c - the allocator behind the generated code's buffers.
+ *
+ * pcc lowers memref.alloc/dealloc to _mlir_memref_to_llvm_alloc/free
+ * (finalize-memref-to-llvm's use-generic-functions). A relaxation loop
+ * allocates and frees the same few buffer sizes thousands of times per
+ * train step; glibc hands large blocks back to the kernel (mmap threshold,
+ * heap trimming), so each step paid for fresh zeroed pages. Here freed
+ * blocks of 4 KiB and more are kept per thread, in power-of-two size
+ * classes, and handed out again. A thread's cache is bounded and is
+ * released when the thread exits. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+enum {
+  kAlign = 64,      /* every buffer starts on a cache line */
+  kMinClass = 12,   /* 4 KiB: smaller blocks go straight to malloc */
+  kMaxClass = 36,   /* 64 GiB */
+  kPerClass = 256,  /* blocks cached per size class */
+};
+static const size_t kMaxCachedBytes = (size_t)512 << 20; /* per thread */
+
+/* Sits just below the pointer handed out. */
+typedef struct {
+  void *base;  /* what posix_memalign returned */
+  int32_t cls; /* size class, or 0 for uncached blocks */
+} BlockHeader;
+
+typedef struct {
+  void *blocks[kMaxClass + 1][kPerClass];
+  int32_t count[kMaxClass + 1];
+  size_t bytes;
+} ThreadCache;
+
+static pthread_key_t cacheKey;
+static pthread_once_t cacheKeyOnce = PTHREAD_ONCE_INIT;
+static int cacheKeyReady;
+
+static void releaseCache(void *p) {
+  ThreadCache *c = p;
+  for (int k = kMinClass; k <= kMaxClass; ++k)
+    for (int i = 0; i < c->count[k]; ++i)
+      free(((BlockHeader *)c->blocks[k][i] - 1)->base);
+  free(c);
+}
+
+static void makeCacheKey(void) {
+  cacheKeyReady = pthread_key_create(&cacheKey, releaseCache) == 0;
+}
+
+/* The calling thread's cache, or NULL when none can be had (then blocks
+ * are simply not cached). */
+static ThreadCache *threadCache(void) {
+  pthread_once(&cacheKeyOnce, makeCacheKey);
+  if (!cacheKeyReady)
+    return NULL;
+  ThreadCache *c = pthread_getspecific(cacheKey);
+  if (!c) {
+    c = calloc(1, sizeof *c);
+    if (c && pthread_setspecific(cacheKey, c) != 0) {
+      free(c);
+      c = NULL;
+    }
+  }
+  return c;
+}
+
+static int32_t sizeClass(size_t size) {
+  if (size < ((size_t)1 << kMinClass) || size > ((size_t)1 << kMaxClass))
+    return 0;
+  int32_t k = kMinClass;
+  while (((size_t)1 << k) < size)
+    ++k;
+  return k;
+}
+
+/* A block of `size` usable bytes aligned to `align` (a power of two). */
+static void *allocate(size_t size, size_t align) {
+  if (align < kAlign)
+    align = kAlign;
+  int32_t cls = align == kAlign ? sizeClass(size) : 0;
+  if (cls) {
+    ThreadCache *c = threadCache();
+    if (c && c->count[cls] > 0) {
+      void *p = c->blocks[cls][--c->count[cls]];
+      c->bytes -= (size_t)1 << cls;
+      return p;
+    }
+    size = (size_t)1 << cls;
+  }
+  /* The header takes a whole alignment unit so the buffer stays aligned. */
+  size_t pad = align >= sizeof(BlockHeader) ? align : kAlign;
+  if (size > SIZE_MAX - pad)
+    return NULL;
+  void *base;
+  if (posix_memalign(&base, align, size + pad) != 0)
+    return NULL;
+  void *p = (char *)base + pad;
+  BlockHeader *h = (BlockHeader *)p - 1;
+  h->base = base;
+  h->cls = cls;
+  return p;
+}
+
+void *_mlir_memref_to_llvm_alloc(size_t size) {
+  return allocate(size, kAlign);
+}
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
+  return allocate(size, alignment);
+}
+
+void _mlir_memref_to_llvm_free(void *p) {
+  if (!p)
+    return;
+  BlockHeader *h = (BlockHeader *)p - 1;
+  if (h->cls) {
+    ThreadCache *c = threadCache();
+    size_t bytes = (size_t)1 << h->cls;
+    if (c && c->count[h->cls] < kPerClass &&
+        c->bytes + bytes <= kMaxCachedBytes) {
+      c->blocks[h->cls][c->count[h->cls]++] = p;
+      c->bytes += bytes;
+      return;
+    }
+  }
+  free(h->base);
+}
