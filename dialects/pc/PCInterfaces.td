@@ -25,4 +25,13 @@ def LocalDerivativeOpInterface : OpInterface<"LocalDerivativeOpInterface"> {
   ];
 }
 
+// Graph ops that only move or replicate elements (reshape, transpose, slice,
+// concat, gather, pad, broadcast). They are wiring between vertices, not
+// computations: the predictive-coding passes give them no value or error
+// node, re-evaluate them from the values they read, and pass J^T eps through
+// them. The graph's output op is a vertex even when it is wiring.
+def PC_Wiring : NativeOpTrait<"Wiring"> {
+  let cppNamespace = "::mlir::pc";
+}
+
 #endif // PC_INTERFACES_TD

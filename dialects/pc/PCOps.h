@@ -9,6 +9,12 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace mlir::pc {
+/// Marks data-movement graph ops (PC_Wiring in PCInterfaces.td).
+template <typename ConcreteType>
+class Wiring : public OpTrait::TraitBase<ConcreteType, Wiring> {};
+} // namespace mlir::pc
+
 #include "pc/PCDialect.h.inc"
 #include "pc/PCEnums.h.inc"
 #include "pc/PCInterfaces.h.inc"

@@ -91,7 +91,7 @@ def PC_MatMulOp : PC_GraphOp<"matmul"> {
   let hasVerifier = 1;
 }
 
-def PC_ReshapeOp : PC_GraphOp<"reshape"> {
+def PC_ReshapeOp : PC_GraphOp<"reshape", [PC_Wiring]> {
   let summary = "reshape to a static shape with the same element count";
   let arguments = (ins PC_Tensor:$input);
   let results = (outs PC_Tensor:$result);
@@ -99,7 +99,7 @@ def PC_ReshapeOp : PC_GraphOp<"reshape"> {
   let hasVerifier = 1;
 }
 
-def PC_TransposeOp : PC_GraphOp<"transpose"> {
+def PC_TransposeOp : PC_GraphOp<"transpose", [PC_Wiring]> {
   let summary = "permute dimensions";
   let description = "`result` dimension `i` is `input` dimension `perm[i]`.";
   let arguments = (ins PC_Tensor:$input, DenseI64ArrayAttr:$perm);
@@ -142,7 +142,7 @@ def PC_PowOp : PC_GraphOp<"pow", [SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def PC_SliceOp : PC_GraphOp<"slice"> {
+def PC_SliceOp : PC_GraphOp<"slice", [PC_Wiring]> {
   let summary = "strided slice with static starts and steps";
   let description = [{
     `result[i_0, ..., i_n] = input[starts[0] + steps[0] * i_0, ...]` for
@@ -157,7 +157,7 @@ def PC_SliceOp : PC_GraphOp<"slice"> {
   let hasVerifier = 1;
 }
 
-def PC_ConcatOp : PC_GraphOp<"concat"> {
+def PC_ConcatOp : PC_GraphOp<"concat", [PC_Wiring]> {
   let summary = "concatenation along an axis";
   let arguments = (ins Variadic<PC_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs PC_Tensor:$result);
@@ -165,7 +165,7 @@ def PC_ConcatOp : PC_GraphOp<"concat"> {
   let hasVerifier = 1;
 }
 
-def PC_PadOp : PC_GraphOp<"pad"> {
+def PC_PadOp : PC_GraphOp<"pad", [PC_Wiring]> {
   let summary = "constant padding";
   let description = [{
     Pads dimension `i` with `low[i]` leading and `high[i]` trailing elements
@@ -178,7 +178,7 @@ def PC_PadOp : PC_GraphOp<"pad"> {
   let hasVerifier = 1;
 }
 
-def PC_BroadcastToOp : PC_GraphOp<"broadcast_to"> {
+def PC_BroadcastToOp : PC_GraphOp<"broadcast_to", [PC_Wiring]> {
   let summary = "NumPy broadcast to a larger shape (ONNX Expand)";
   let arguments = (ins PC_Tensor:$input);
   let results = (outs PC_Tensor:$result);
@@ -200,7 +200,7 @@ def PC_ReduceSumOp : PC_GraphOp<"reduce_sum"> {
   let hasVerifier = 1;
 }
 
-def PC_GatherOp : PC_GraphOp<"gather"> {
+def PC_GatherOp : PC_GraphOp<"gather", [PC_Wiring]> {
   let summary = "gather along an axis at constant indices";
   let description = [{
     `result[..., k, ...] = input[..., indices[k], ...]` with `k` at

@@ -46,8 +46,7 @@ public:
   TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss)
       : info(info), algorithm(algorithm), loss(loss),
         graphLoc(func::FuncOp(info.func).getLoc()) {
-    for (auto [i, v] : llvm::enumerate(info.vertices)) {
-      vertexIndex[v] = i;
+    for (Operation *v : info.vertices) {
       if (v == info.outputVertex)
         continue;
       for (Operation *user : v->getResult(0).getUsers())
@@ -72,25 +71,54 @@ private:
     return nullptr;
   }
 
-  /// For vertex `orig` evaluated as `inst` (whose operands are the current
-  /// values), adds J^T eps to each parent's accumulator: hidden parents in
-  /// `toValues` (when given), parameters and parameter expressions in
-  /// `toParams` (when given).
-  void propagate(OpBuilder &b, Operation *orig, Operation *inst, Value eps,
-                 Accumulator *toValues, Accumulator *toParams) {
+  /// For active op `orig` evaluated as `inst` (whose operands are the
+  /// current values), with `cotangent` its error (a vertex) or the adjoint
+  /// gathered at its result (wiring), adds J^T cotangent to each operand's
+  /// accumulator: hidden parents in `toValues` (when given), wiring in
+  /// `toWiring`, parameters and parameter expressions in `toParams` (when
+  /// given).
+  void propagateOp(OpBuilder &b, Operation *orig, Operation *inst,
+                   Value cotangent, Accumulator *toValues,
+                   Accumulator &toWiring, Accumulator *toParams) {
     auto iface = cast<LocalDerivativeOpInterface>(inst);
     for (auto [index, operand] : llvm::enumerate(orig->getOperands())) {
       if (Operation *parent = vertexOfValue(operand)) {
         if (toValues)
           toValues->add(b, loc(), parent->getResult(0),
-                        iface.buildOperandVJP(b, index, eps));
+                        iface.buildOperandVJP(b, index, cotangent));
+        continue;
+      }
+      Operation *def = operand.getDefiningOp();
+      if (def && info.isWiring(def)) {
+        toWiring.add(b, loc(), operand,
+                     iface.buildOperandVJP(b, index, cotangent));
         continue;
       }
       if (info.activity.contains(operand) || !toParams)
         continue; // a clamped input
       if (isa_and_nonnull<arith::ConstantOp>(operand.getDefiningOp()))
         continue;
-      toParams->add(b, loc(), operand, iface.buildOperandVJP(b, index, eps));
+      toParams->add(b, loc(), operand,
+                    iface.buildOperandVJP(b, index, cotangent));
+    }
+  }
+
+  /// Sends the error `epsOf(v)` of every vertex back through its local
+  /// Jacobians, and on through the wiring between vertices, in reverse
+  /// topological order (see propagateOp). Wiring adjoints that lead only to
+  /// clamped inputs are left dead for the canonicalizer.
+  void propagateAll(OpBuilder &b,
+                    llvm::function_ref<Operation *(Operation *)> instOf,
+                    llvm::function_ref<Value(Operation *)> epsOf,
+                    Accumulator *toValues, Accumulator *toParams) {
+    Accumulator wiringAdjoint;
+    for (Operation *op : llvm::reverse(info.activeOps)) {
+      Value cotangent = info.isWiring(op)
+                            ? wiringAdjoint.lookup(op->getResult(0))
+                            : epsOf(op);
+      if (cotangent)
+        propagateOp(b, op, instOf(op), cotangent, toValues, wiringAdjoint,
+                    toParams);
     }
   }
 
@@ -123,26 +151,35 @@ private:
     return grads;
   }
 
-  /// The graph's depth: the longest distance of a vertex to the output
-  /// (at least 1).
+  /// The graph's depth: the longest distance of a vertex to the output,
+  /// counted in vertices (wiring is free; at least 1).
   int64_t depth() const {
+    // For a vertex: hops to the output; for wiring: the hops of the value it
+    // carries, counted from its consumers. -1: does not reach the output.
     llvm::DenseMap<Operation *, int64_t> dist;
-    for (Operation *v : llvm::reverse(info.vertices)) {
-      if (v == info.outputVertex) {
-        dist[v] = 0;
+    int64_t depth = 1;
+    for (Operation *op : llvm::reverse(info.activeOps)) {
+      if (op == info.outputVertex) {
+        dist[op] = 0;
         continue;
       }
+      Value carried = op->getResult(0);
+      if (!info.isWiring(op)) {
+        auto it = valueNode.find(op);
+        carried = it == valueNode.end() ? Value() : it->second->getResult(0);
+      }
       int64_t best = -1;
-      auto it = valueNode.find(v);
-      if (it != valueNode.end())
-        for (Operation *user : it->second->getResult(0).getUsers())
-          if (vertexIndex.count(user) && dist.lookup(user) >= 0)
-            best = std::max(best, dist.lookup(user) + 1);
-      dist[v] = best;
+      if (carried)
+        for (Operation *user : carried.getUsers()) {
+          auto it = dist.find(user);
+          if (it != dist.end() && it->second >= 0)
+            best = std::max(best,
+                            it->second + (info.isWiring(user) ? 0 : 1));
+        }
+      dist[op] = best;
+      if (!info.isWiring(op))
+        depth = std::max(depth, best);
     }
-    int64_t depth = 1;
-    for (auto &[v, d] : dist)
-      depth = std::max(depth, d);
     return depth;
   }
 
@@ -158,7 +195,6 @@ private:
   Algorithm algorithm;
   LossKind loss;
   Location graphLoc;
-  llvm::DenseMap<Operation *, unsigned> vertexIndex;
   llvm::DenseMap<Operation *, ValueOp> valueNode;
   SmallVector<Operation *> hidden;
 };
@@ -258,9 +294,9 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     // Reverse-mode differentiation: eps is the negative adjoint.
     Accumulator eps;
     eps.add(b, loc(), out, outputError(muOut0));
-    for (Operation *v : llvm::reverse(info.vertices))
-      if (Value e = eps.lookup(v->getResult(0)))
-        propagate(b, v, fwdInst(v), e, &eps, &paramAdj);
+    propagateAll(
+        b, fwdInst, [&](Operation *v) { return eps.lookup(v->getResult(0)); },
+        &eps, &paramAdj);
     energy = loss0;
     func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(-1));
   } else {
@@ -293,15 +329,15 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
       IRMapping map = fwd;
       for (auto [v, xv] : llvm::zip(hidden, cur))
         map.map(valueNode[v].getResult(), xv);
-      for (Operation *v : info.vertices) {
-        Operation *i = fwdInst(v);
+      for (Operation *op : info.activeOps) {
+        Operation *i = fwdInst(op);
         if (algorithm == Algorithm::IL) {
-          i = b.clone(*v, map);
+          i = b.clone(*op, map);
           i->removeAttr("pc.vertex");
           i->removeAttr("pc.output");
-          map.map(v->getResult(0), i->getResult(0));
+          map.map(op->getResult(0), i->getResult(0));
         }
-        inst[v] = i;
+        inst[op] = i;
       }
       for (auto [v, xv] : llvm::zip(hidden, cur))
         eps[v] = b.create<ErrorOp>(loc(), xv, inst[v]->getResult(0));
@@ -315,8 +351,9 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
           llvm::DenseMap<Operation *, Value> eps;
           evaluate(lb, cur, inst, eps);
           Accumulator drive;
-          for (Operation *v : info.vertices)
-            propagate(lb, v, inst[v], eps[v], &drive, nullptr);
+          propagateAll(
+              lb, [&](Operation *op) { return inst.lookup(op); },
+              [&](Operation *v) { return eps.lookup(v); }, &drive, nullptr);
           SmallVector<Value> next;
           for (auto [v, xv] : llvm::zip(hidden, cur)) {
             Value s = drive.lookup(v->getResult(0));
@@ -331,8 +368,9 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     llvm::DenseMap<Operation *, Operation *> inst;
     llvm::DenseMap<Operation *, Value> eps;
     evaluate(b, loop.getResults(), inst, eps);
-    for (Operation *v : info.vertices)
-      propagate(b, v, inst[v], eps[v], nullptr, &paramAdj);
+    propagateAll(
+        b, [&](Operation *op) { return inst.lookup(op); },
+        [&](Operation *v) { return eps.lookup(v); }, nullptr, &paramAdj);
     energy = b.create<LossOp>(loc(), scalarType,
                               inst[info.outputVertex]->getResult(0), target, loss);
     for (Operation *v : hidden)

@@ -68,7 +68,11 @@ FailureOr<GraphInfo> GraphInfo::analyze(func::FuncOp func) {
     if (!isa<LocalDerivativeOpInterface>(op) || op.getNumResults() != 1)
       return op.emitOpError("cannot be a predictive-coding vertex: it has no "
                             "local derivatives");
-    info.vertices.push_back(&op);
+    info.activeOps.push_back(&op);
+    if (op.hasTrait<Wiring>() && op.getResult(0) != output)
+      info.wiring.insert(&op);
+    else
+      info.vertices.push_back(&op);
     info.activity.insert(op.getResult(0));
   }
   Operation *def = output.getDefiningOp();

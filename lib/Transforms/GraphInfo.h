@@ -9,19 +9,27 @@
 namespace mlir::pc {
 
 /// The roles of the values in a function marked `pc.graph`: which ops are
-/// vertices (fed, directly or not, by a model input), which are parameter
-/// expressions (fed only by parameters and constants), and which vertex
-/// produces the output.
+/// vertices (computations fed, directly or not, by a model input), which are
+/// wiring between them (data movement fed by an input: no value node), which
+/// are parameter expressions (fed only by parameters and constants), and
+/// which vertex produces the output.
 struct GraphInfo {
   func::FuncOp func;
   SmallVector<BlockArgument> inputs, params;
   SmallVector<Operation *> vertices;   // topological order
+  SmallVector<Operation *> activeOps;  // vertices and wiring, topological
   SmallVector<Operation *> paramExprs; // topological order
   llvm::DenseSet<Value> activity;      // values that depend on an input
   Operation *outputVertex = nullptr;
 
   /// Fails with a diagnostic naming the offending op.
   static FailureOr<GraphInfo> analyze(func::FuncOp func);
+
+  /// Whether `op` (one of activeOps) is wiring rather than a vertex.
+  bool isWiring(Operation *op) const { return wiring.contains(op); }
+
+private:
+  llvm::DenseSet<Operation *> wiring;
 };
 
 /// The function marked `pc.graph` in `module`, or an error.

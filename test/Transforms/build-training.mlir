@@ -48,8 +48,8 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 // Learning: each parameter from its own vertex's error only.
 // IL: %[[F0:.*]] = pc.error %[[XS]]#0, %[[MU0]]
 // IL: %[[FOUT:.*]] = pc.loss_error mse
-// IL: %[[GW:.*]] = pc.matmul %[[F0]], %[[X]] {transpose_lhs = true}
-// IL: %[[GB:.*]] = pc.sum_to %[[FOUT]] : (tensor<4x5xf32>) -> tensor<5xf32>
+// IL-DAG: %[[GB:.*]] = pc.sum_to %[[FOUT]] : (tensor<4x5xf32>) -> tensor<5xf32>
+// IL-DAG: %[[GW:.*]] = pc.matmul %[[F0]], %[[X]] {transpose_lhs = true}
 // IL: pc.half_sq_norm
 // IL: %[[NW:.*]] = pc.neg %[[GW]]
 // IL: %[[NB:.*]] = pc.neg %[[GB]]

@@ -24,6 +24,33 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 
 // -----
 
+// Data movement (reshape, slice, concat, ...) is wiring, not a vertex: no
+// value or error node, and no vertex number. The output op is a vertex even
+// when it is wiring.
+// CHECK-LABEL: func @wiring
+// CHECK:      %[[R:.*]] = pc.reshape %arg0 :
+// CHECK-NEXT: %[[MU0:.*]] = pc.tanh %[[R]] {pc.vertex = 0 : i64}
+// CHECK-NEXT: %[[X0:.*]] = pc.value %[[MU0]] {vertex = 0 : i64}
+// CHECK-NEXT: pc.error %[[X0]], %[[MU0]]
+// CHECK-NEXT: %[[S:.*]] = pc.slice %[[X0]] {starts
+// CHECK-NEXT: %[[C:.*]] = pc.concat %[[S]], %[[X0]] {axis
+// CHECK-NEXT: %[[MU1:.*]] = pc.sigmoid %[[C]] {pc.vertex = 1 : i64}
+// CHECK-NEXT: %[[X1:.*]] = pc.value %[[MU1]] {vertex = 1 : i64}
+// CHECK-NEXT: pc.error %[[X1]], %[[MU1]]
+// CHECK-NEXT: %[[OUT:.*]] = pc.reshape %[[X1]] {pc.output, pc.vertex = 2 : i64}
+// CHECK-NEXT: return %[[OUT]]
+func.func @wiring(%x: tensor<2x6xf32> {pc.role = "input"}) -> tensor<24xf32> attributes {pc.graph} {
+  %r = pc.reshape %x : (tensor<2x6xf32>) -> tensor<4x3xf32>
+  %0 = pc.tanh %r : tensor<4x3xf32>
+  %s = pc.slice %0 {starts = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<4x3xf32>) -> tensor<4x3xf32>
+  %c = pc.concat %s, %0 {axis = 1 : i64} : (tensor<4x3xf32>, tensor<4x3xf32>) -> tensor<4x6xf32>
+  %1 = pc.sigmoid %c : tensor<4x6xf32>
+  %2 = pc.reshape %1 : (tensor<4x6xf32>) -> tensor<24xf32>
+  return %2 : tensor<24xf32>
+}
+
+// -----
+
 // expected-error @+1 {{no function is marked pc.graph}}
 module {
   func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
