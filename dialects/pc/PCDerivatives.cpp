@@ -145,7 +145,8 @@ Value PowOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
 
 Value SliceOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
   return b.create<SliceGradOp>(getLoc(), getInput().getType(), g,
-                               getStartsAttr(), getStepsAttr());
+                               /*accumulator=*/Value(), getStartsAttr(),
+                               getStepsAttr());
 }
 
 /// The unit-step slice of `g` at `starts` with the shape of `type`.

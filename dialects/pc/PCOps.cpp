@@ -3,6 +3,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace mlir::pc;
@@ -104,21 +105,69 @@ LogicalResult SumToOp::verify() {
   return success();
 }
 
-LogicalResult SliceOp::verify() {
-  auto in = shapeOf(getInput()), out = shapeOf(getResult());
-  ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
-  if (out.size() != in.size() || starts.size() != in.size() ||
-      steps.size() != in.size())
-    return emitOpError("starts, steps and result must have the input's rank");
-  for (size_t i = 0; i < in.size(); ++i) {
+/// Checks that a slice at `starts`/`steps` of a `whole`-shaped tensor has
+/// shape `part` (the names say which operands or results they are).
+static LogicalResult verifySliceWindow(Operation *op, ArrayRef<int64_t> whole,
+                                       ArrayRef<int64_t> part,
+                                       ArrayRef<int64_t> starts,
+                                       ArrayRef<int64_t> steps,
+                                       StringRef wholeName,
+                                       StringRef partName) {
+  if (part.size() != whole.size() || starts.size() != whole.size() ||
+      steps.size() != whole.size())
+    return op->emitOpError("starts, steps and ")
+           << partName << " must have the " << wholeName << "'s rank";
+  for (size_t i = 0; i < whole.size(); ++i) {
     if (steps[i] == 0)
-      return emitOpError("step ") << i << " is zero";
-    int64_t last = starts[i] + steps[i] * (out[i] - 1);
-    if (out[i] < 1 || starts[i] < 0 || starts[i] >= in[i] || last < 0 ||
-        last >= in[i])
-      return emitOpError("dimension ") << i << " reads outside the input";
+      return op->emitOpError("step ") << i << " is zero";
+    int64_t last = starts[i] + steps[i] * (part[i] - 1);
+    if (part[i] < 1 || starts[i] < 0 || starts[i] >= whole[i] || last < 0 ||
+        last >= whole[i])
+      return op->emitOpError("dimension ")
+             << i << " reads outside the " << wholeName;
   }
   return success();
+}
+
+LogicalResult SliceOp::verify() {
+  return verifySliceWindow(*this, shapeOf(getInput()), shapeOf(getResult()),
+                           getStarts(), getSteps(), "input", "result");
+}
+
+LogicalResult SliceGradOp::verify() {
+  if (getAccumulator() && getAccumulator().getType() != getType())
+    return emitOpError("accumulator must have the result type");
+  return verifySliceWindow(*this, shapeOf(getResult()), shapeOf(getGrad()),
+                           getStarts(), getSteps(), "result", "grad");
+}
+
+namespace {
+/// add(acc, slice_grad(g)) -> slice_grad(g) into acc, when the sum has the
+/// accumulator's type (no broadcast) and the scatter feeds nothing else.
+struct AccumulateSliceGrad : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [acc, term] : {std::pair(op.getLhs(), op.getRhs()),
+                             std::pair(op.getRhs(), op.getLhs())}) {
+      auto scatter = term.getDefiningOp<SliceGradOp>();
+      if (!scatter || scatter.getAccumulator() || !scatter->hasOneUse() ||
+          acc.getType() != op.getType() || scatter.getType() != op.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<SliceGradOp>(
+          op, op.getType(), scatter.getGrad(), acc, scatter.getStartsAttr(),
+          scatter.getStepsAttr());
+      rewriter.eraseOp(scatter);
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<AccumulateSliceGrad>(context);
 }
 
 LogicalResult ConcatOp::verify() {

@@ -34,7 +34,10 @@ class PC_BroadcastBinaryOp<string mnemonic, string desc>
   let hasVerifier = 1;
 }
 
-def PC_AddOp : PC_BroadcastBinaryOp<"add", "sum">;
+def PC_AddOp : PC_BroadcastBinaryOp<"add", "sum"> {
+  // add(acc, slice_grad(g)) -> slice_grad(g) into acc
+  let hasCanonicalizer = 1;
+}
 def PC_SubOp : PC_BroadcastBinaryOp<"sub", "difference">;
 def PC_MulOp : PC_BroadcastBinaryOp<"mul", "product">;
 def PC_DivOp : PC_BroadcastBinaryOp<"div", "quotient">;
@@ -332,11 +335,22 @@ def PC_PowGradOp : PC_Op<"pow_grad", [Pure, SameOperandsAndResultType]> {
 }
 
 def PC_SliceGradOp : PC_Op<"slice_grad", [Pure]> {
-  let summary = "adjoint of pc.slice: scatter into zeros";
-  let arguments = (ins PC_Tensor:$grad, DenseI64ArrayAttr:$starts,
-                       DenseI64ArrayAttr:$steps);
+  let summary = "adjoint of pc.slice: scatter into zeros, or add into a sum";
+  let description = [{
+    `grad` (the cotangent of a slice's result) written at the positions the
+    slice read, zeros elsewhere. With `into %acc` the result is `acc` plus
+    that scatter instead: the canonical form of `pc.add %acc, (slice_grad
+    %g)`, which lowers to an update of the slice's window alone rather than
+    a zero tensor of the full shape and a full-size sum (the time steps and
+    gates of an unrolled recurrence are such slices).
+  }];
+  let arguments = (ins PC_Tensor:$grad, Optional<PC_Tensor>:$accumulator,
+                       DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps);
   let results = (outs PC_Tensor:$result);
-  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $grad (`into` $accumulator^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 def PC_GatherGradOp : PC_Op<"gather_grad", [Pure]> {

@@ -66,8 +66,28 @@ Value lowerSliceGrad(SliceGradOp op, SliceGradOp::Adaptor a, OpBuilder &b) {
       sliceWindows(tensorType(g).getShape(), op.getStarts(), op.getSteps());
   if (llvm::is_contained(w.reverse, true))
     g = reverseDims(b, loc, g, w.reverse);
-  Value zeros = filled(b, loc, tensorType(op.getResult()).getShape(), f32(b, loc, 0.0));
-  return insertSlice(b, loc, g, zeros, w.offsets, w.strides);
+  Value acc = a.getAccumulator();
+  if (!acc) {
+    Value zeros = filled(b, loc, tensorType(op.getResult()).getShape(),
+                         f32(b, loc, 0.0));
+    return insertSlice(b, loc, g, zeros, w.offsets, w.strides);
+  }
+  // acc[window] += g, written into the window itself so that bufferization
+  // updates the accumulator in place.
+  auto gType = tensorType(g);
+  Value window =
+      extractSlice(b, loc, acc, w.offsets, gType.getShape(), w.strides);
+  AffineMap id = b.getMultiDimIdentityMap(gType.getRank());
+  Value sum =
+      b.create<linalg::GenericOp>(
+           loc, gType, ValueRange{g}, ValueRange{window},
+           SmallVector<AffineMap>{id, id}, parallel(gType.getRank()),
+           [](OpBuilder &nb, Location l, ValueRange args) {
+             Value s = nb.create<arith::AddFOp>(l, args[1], args[0]);
+             nb.create<linalg::YieldOp>(l, s);
+           })
+          .getResult(0);
+  return insertSlice(b, loc, sum, acc, w.offsets, w.strides);
 }
 
 Value lowerConcat(ConcatOp op, ConcatOp::Adaptor a, OpBuilder &b) {

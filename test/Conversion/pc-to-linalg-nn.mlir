@@ -155,6 +155,23 @@ func.func @slice_grad(%g: tensor<4x3xf32>) -> tensor<4x6xf32> {
 
 // -----
 
+// Into an accumulator: only the window is read, summed and written back
+// (the generic writes into the extracted window, so bufferization can do it
+// in place).
+// CHECK-LABEL: func @slice_grad_into
+// CHECK-SAME: (%[[G:.*]]: tensor<4x3xf32>, %[[ACC:.*]]: tensor<4x6xf32>)
+// CHECK: %[[W:.*]] = tensor.extract_slice %[[ACC]][0, 1] [4, 3] [1, 2] : tensor<4x6xf32> to tensor<4x3xf32>
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<4x3xf32>) outs(%[[W]] : tensor<4x3xf32>)
+// CHECK: arith.addf
+// CHECK: %[[I:.*]] = tensor.insert_slice %[[S]] into %[[ACC]][0, 1] [4, 3] [1, 2] : tensor<4x3xf32> into tensor<4x6xf32>
+// CHECK: return %[[I]]
+func.func @slice_grad_into(%g: tensor<4x3xf32>, %acc: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %0 = pc.slice_grad %g into %acc {starts = array<i64: 0, 1>, steps = array<i64: 1, 2>} : (tensor<4x3xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @concat
 // CHECK: %[[E:.*]] = tensor.empty() : tensor<4x9xf32>
 // CHECK: %[[A:.*]] = tensor.insert_slice %arg0 into %[[E]][0, 0] [4, 6] [1, 1]

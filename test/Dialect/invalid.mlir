@@ -88,6 +88,22 @@ func.func @slice_rank(%a: tensor<4x6xf32>) {
 
 // -----
 
+func.func @slice_grad_window(%g: tensor<4x3xf32>) {
+  // expected-error @+1 {{dimension 1 reads outside the result}}
+  %0 = pc.slice_grad %g {starts = array<i64: 0, 2>, steps = array<i64: 1, 2>} : (tensor<4x3xf32>) -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
+func.func @slice_grad_accumulator(%g: tensor<4x3xf32>, %acc: tensor<4x7xf32>) {
+  // expected-error @+1 {{accumulator must have the result type}}
+  %0 = pc.slice_grad %g into %acc {starts = array<i64: 0, 0>, steps = array<i64: 1, 2>} : (tensor<4x3xf32>, tensor<4x7xf32>) -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
 func.func @slice_zero_step(%a: tensor<4x6xf32>) {
   // expected-error @+1 {{step 1 is zero}}
   %0 = pc.slice %a {starts = array<i64: 0, 0>, steps = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<4x2xf32>

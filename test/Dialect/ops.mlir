@@ -71,6 +71,8 @@ func.func @shape_ops(%x: tensor<4x6xf32>, %y: tensor<4x2xf32>, %v: tensor<6xf32>
   %0 = pc.slice %x {starts = array<i64: 3, 0>, steps = array<i64: -1, 2>} : (tensor<4x6xf32>) -> tensor<4x3xf32>
   // CHECK: pc.slice_grad %[[S]] {starts = array<i64: 3, 0>, steps = array<i64: -1, 2>} : (tensor<4x3xf32>) -> tensor<4x6xf32>
   %1 = pc.slice_grad %0 {starts = array<i64: 3, 0>, steps = array<i64: -1, 2>} : (tensor<4x3xf32>) -> tensor<4x6xf32>
+  // CHECK: pc.slice_grad %[[S]] into %[[X]] {starts = array<i64: 3, 0>, steps = array<i64: -1, 2>} : (tensor<4x3xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
+  %9 = pc.slice_grad %0 into %x {starts = array<i64: 3, 0>, steps = array<i64: -1, 2>} : (tensor<4x3xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
   // CHECK: %[[CAT:.*]] = pc.concat %[[X]], %[[Y]] {axis = 1 : i64} : (tensor<4x6xf32>, tensor<4x2xf32>) -> tensor<4x8xf32>
   %2 = pc.concat %x, %y {axis = 1} : (tensor<4x6xf32>, tensor<4x2xf32>) -> tensor<4x8xf32>
   // CHECK: pc.pad %[[X]] {high = array<i64: 0, 2>, low = array<i64: 1, 0>, value = 5.000000e-01 : f32} : (tensor<4x6xf32>) -> tensor<5x8xf32>
