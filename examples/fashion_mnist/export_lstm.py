@@ -2,7 +2,7 @@
 """Export the Fashion-MNIST row LSTM to ONNX.
 
     /usr/bin/python3 examples/fashion_mnist/export_lstm.py [-o lstm.onnx]
-                     [--batch N | --dynamic-batch]
+                     [--batch N | --dynamic-batch] [--readout last|mean|all]
 
 Each image is read as a sequence of its 28 rows, 28 pixels each: input 'x'
 of shape [64, 28, 28] float32 (batch first; the same 784 floats per sample
@@ -24,6 +24,18 @@ of x to time-major, Gather of the last state and Gemm.
 fc.bias [10], then the LSTM's W, R, B (named by the exporter,
 onnx::LSTM_*). Train it with --loss=ce.
 
+--readout changes what the Linear layer reads (the checked-in lstm.onnx is
+the default, last): mean, the mean of the 28 hidden states,
+
+    y, _ = lstm(x); y = fc(y.mean(1))          # Squeeze, Transpose, ReduceMean
+
+or all, the 28 hidden states side by side (fc = nn.Linear(28 * HIDDEN, 10)),
+
+    y, _ = lstm(x); y = fc(y.reshape(B, -1))   # Squeeze, Transpose, Reshape
+
+They put every time step, not only the last, a few vertices from the
+output, which is what il's relaxation reaches in T steps (see README.md).
+
 Static batch 64 by default; the zero initial state is a constant of that
 batch, so `pcc --batch=N` cannot change it: export with --batch N instead,
 or with --dynamic-batch (symbolic batch 'batch', zero state from
@@ -42,14 +54,20 @@ HIDDEN = 48
 
 
 class RowLSTM(nn.Module):
-    def __init__(self, hidden=HIDDEN):
+    def __init__(self, hidden=HIDDEN, readout="last"):
         super().__init__()
+        self.readout = readout
         self.lstm = nn.LSTM(28, hidden, batch_first=True)
-        self.fc = nn.Linear(hidden, 10)
+        self.fc = nn.Linear(hidden * (28 if readout == "all" else 1), 10)
 
     def forward(self, x):  # x [B, 28, 28]: 28 time steps of 28 pixels
-        _, (h, _) = self.lstm(x)
-        return self.fc(h[-1])
+        if self.readout == "last":
+            _, (h, _) = self.lstm(x)
+            return self.fc(h[-1])
+        y, _ = self.lstm(x)  # [B, 28, HIDDEN]: every step's hidden state
+        if self.readout == "mean":
+            return self.fc(y.mean(1))
+        return self.fc(y.reshape(y.shape[0], -1))
 
 
 def main():
@@ -61,6 +79,10 @@ def main():
                    help="static batch dimension of x and y (default 64)")
     g.add_argument("--dynamic-batch", action="store_true",
                    help="symbolic batch dimension (compile with pcc --batch=N)")
+    ap.add_argument("--readout", choices=["last", "mean", "all"],
+                    default="last",
+                    help="what the Linear layer reads: the last hidden "
+                         "state (default), their mean, or all of them")
     args = ap.parse_args()
     if args.batch < 1:
         ap.error("--batch must be positive")
@@ -71,7 +93,7 @@ def main():
                             module=r"torch\.onnx")
 
     torch.manual_seed(0)
-    model = RowLSTM().eval()
+    model = RowLSTM(readout=args.readout).eval()
     x = torch.zeros(args.batch, 28, 28)
     dynamic = ({"x": {0: "batch"}, "y": {0: "batch"}}
                if args.dynamic_batch else None)
