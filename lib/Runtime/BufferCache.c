@@ -6,8 +6,12 @@
  * train step; glibc hands large blocks back to the kernel (mmap threshold,
  * heap trimming), so each step paid for fresh zeroed pages. Here freed
  * blocks of 4 KiB and more are kept per thread, in power-of-two size
- * classes, and handed out again. A thread's cache is bounded and is
- * released when the thread exits. */
+ * classes, and handed out again. A class keeps as many blocks as the
+ * thread has freed (an unrolled recurrence frees hundreds of one size per
+ * step; a fixed per-class bound sent the rest back to glibc, which then
+ * returned pages to the kernel whenever another library's work ran in
+ * between); the thread's total is bounded, and everything is released when
+ * the thread exits. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,7 +20,6 @@ enum {
   kAlign = 64,      /* every buffer starts on a cache line */
   kMinClass = 12,   /* 4 KiB: smaller blocks go straight to malloc */
   kMaxClass = 36,   /* 64 GiB */
-  kPerClass = 256,  /* blocks cached per size class */
 };
 static const size_t kMaxCachedBytes = (size_t)512 << 20; /* per thread */
 
@@ -26,9 +29,13 @@ typedef struct {
   int32_t cls; /* size class, or 0 for uncached blocks */
 } BlockHeader;
 
+/* Free blocks of a class form a list through their own first bytes. */
+typedef struct FreeBlock {
+  struct FreeBlock *next;
+} FreeBlock;
+
 typedef struct {
-  void *blocks[kMaxClass + 1][kPerClass];
-  int32_t count[kMaxClass + 1];
+  FreeBlock *free[kMaxClass + 1];
   size_t bytes;
 } ThreadCache;
 
@@ -39,8 +46,11 @@ static int cacheKeyReady;
 static void releaseCache(void *p) {
   ThreadCache *c = p;
   for (int k = kMinClass; k <= kMaxClass; ++k)
-    for (int i = 0; i < c->count[k]; ++i)
-      free(((BlockHeader *)c->blocks[k][i] - 1)->base);
+    while (c->free[k]) {
+      FreeBlock *b = c->free[k];
+      c->free[k] = b->next;
+      free(((BlockHeader *)b - 1)->base);
+    }
   free(c);
 }
 
@@ -81,10 +91,11 @@ static void *allocate(size_t size, size_t align) {
   int32_t cls = align == kAlign ? sizeClass(size) : 0;
   if (cls) {
     ThreadCache *c = threadCache();
-    if (c && c->count[cls] > 0) {
-      void *p = c->blocks[cls][--c->count[cls]];
+    if (c && c->free[cls]) {
+      FreeBlock *b = c->free[cls];
+      c->free[cls] = b->next;
       c->bytes -= (size_t)1 << cls;
-      return p;
+      return b;
     }
     size = (size_t)1 << cls;
   }
@@ -117,9 +128,10 @@ void _mlir_memref_to_llvm_free(void *p) {
   if (h->cls) {
     ThreadCache *c = threadCache();
     size_t bytes = (size_t)1 << h->cls;
-    if (c && c->count[h->cls] < kPerClass &&
-        c->bytes + bytes <= kMaxCachedBytes) {
-      c->blocks[h->cls][c->count[h->cls]++] = p;
+    if (c && c->bytes + bytes <= kMaxCachedBytes) {
+      FreeBlock *b = p;
+      b->next = c->free[h->cls];
+      c->free[h->cls] = b;
       c->bytes += bytes;
       return;
     }
