@@ -60,7 +60,7 @@ void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
              "allow-return-allocs-from-loops},"
              "buffer-deallocation-pipeline,canonicalize,"
              "pc-matmul-to-runtime,"
-             "func.func(convert-linalg-to-loops),"
+             "func.func(convert-linalg-to-loops),pc-approximate-math,"
              "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
              "convert-math-to-llvm,convert-math-to-libm,"
              "convert-arith-to-llvm,"

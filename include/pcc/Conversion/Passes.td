@@ -67,4 +67,19 @@ def PCUpdateCarriedInPlace : Pass<"pc-update-carried-in-place"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def PCApproximateMath : Pass<"pc-approximate-math"> {
+  let summary = "Inline polynomial approximations of f32 math functions";
+  let description = [{
+    Rewrites f32 `math` ops that would otherwise become scalar libm calls
+    (tanh, exp, expm1, log, log1p, ...) into MLIR's polynomial
+    approximations (relative error on the order of float rounding), which
+    are plain arithmetic: LLVM inlines and vectorizes them with the loops
+    around them. Activations and their derivatives dominate the elementwise
+    work of recurrent graphs.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 #endif // PCC_CONVERSION_PASSES_TD
