@@ -297,21 +297,19 @@ LogicalResult ConvOp::verify() {
                       getDilations(), getPads(), /*exact=*/true);
 }
 
-LogicalResult MaxPoolOp::verify() {
-  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+/// Max and average pooling: channels kept, windows may run past the input
+/// (ceil_mode).
+template <typename PoolOp>
+static LogicalResult verifyPool(PoolOp op) {
+  auto in = shapeOf(op.getInput()), out = shapeOf(op.getResult());
   if (in.size() == 4 && out.size() == 4 && in[1] != out[1])
-    return emitOpError("channel count changes");
-  return verifyWindow(*this, in, out, getKernelShape(), getStrides(),
-                      getDilations(), getPads(), /*exact=*/false);
+    return op.emitOpError("channel count changes");
+  return verifyWindow(op, in, out, op.getKernelShape(), op.getStrides(),
+                      op.getDilations(), op.getPads(), /*exact=*/false);
 }
 
-LogicalResult AvgPoolOp::verify() {
-  auto in = shapeOf(getInput()), out = shapeOf(getResult());
-  if (in.size() == 4 && out.size() == 4 && in[1] != out[1])
-    return emitOpError("channel count changes");
-  return verifyWindow(*this, in, out, getKernelShape(), getStrides(),
-                      getDilations(), getPads(), /*exact=*/false);
-}
+LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
+LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
 
 static LogicalResult verifyLoss(Operation *op) {
   auto y = cast<RankedTensorType>(op->getOperand(0).getType());

@@ -241,6 +241,23 @@ Value inverseCounts(OpBuilder &b, Location loc, const Window &g,
       loc, DenseElementsAttr::get(type, ArrayRef<float>(inv)));
 }
 
+/// The per-group results of a grouped convolution side by side: group k's
+/// tensor (`perGroup(k)`) at offset k * `size` of dimension `dim` of a
+/// tensor of `shape`; with one group, that group's tensor itself.
+Value joinGroups(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                 int64_t groups, int64_t dim, int64_t size,
+                 function_ref<Value(int64_t)> perGroup) {
+  if (groups == 1)
+    return perGroup(0);
+  Value out = b.create<tensor::EmptyOp>(loc, shape, b.getF32Type());
+  SmallVector<int64_t> offsets(shape.size(), 0);
+  for (int64_t k = 0; k < groups; ++k) {
+    offsets[dim] = k * size;
+    out = insertSlice(b, loc, perGroup(k), out, offsets);
+  }
+  return out;
+}
+
 Value lowerConv(ConvOp op, ConvOp::Adaptor a, OpBuilder &b) {
   Location loc = op.getLoc();
   auto outType = tensorType(op.getResult());
@@ -249,16 +266,14 @@ Value lowerConv(ConvOp op, ConvOp::Adaptor a, OpBuilder &b) {
   int64_t groups = op.getGroup(), cg = g.c / groups,
           fg = outType.getShape()[1] / groups;
   Value xp = padInput(b, loc, a.getInput(), g, 0.0);
-  Value out;
-  if (groups > 1)
-    out = b.create<tensor::EmptyOp>(loc, outType.getShape(), b.getF32Type());
-  for (int64_t k = 0; k < groups; ++k) {
-    Value col = im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
-    Value w = filterRows(b, loc, a.getFilter(), k * fg, fg);
-    Value y = nchwFromRows(b, loc, matmul(b, loc, col, w, false, true), g);
-    out = groups > 1 ? insertSlice(b, loc, y, out, {0, k * fg, 0, 0}) : y;
-  }
-  return out;
+  return joinGroups(b, loc, outType.getShape(), groups, /*dim=*/1, fg,
+                    [&](int64_t k) {
+                      Value col =
+                          im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
+                      Value w = filterRows(b, loc, a.getFilter(), k * fg, fg);
+                      return nchwFromRows(
+                          b, loc, matmul(b, loc, col, w, false, true), g);
+                    });
 }
 
 Value lowerConvFilterGrad(ConvFilterGradOp op, ConvFilterGradOp::Adaptor a,
@@ -269,18 +284,16 @@ Value lowerConvFilterGrad(ConvFilterGradOp op, ConvFilterGradOp::Adaptor a,
   Window g = Window::of(op, tensorType(a.getInput()).getShape(), gShape);
   int64_t groups = op.getGroup(), cg = g.c / groups, fg = gShape[1] / groups;
   Value xp = padInput(b, loc, a.getInput(), g, 0.0);
-  Value out;
-  if (groups > 1)
-    out = b.create<tensor::EmptyOp>(loc, wType.getShape(), b.getF32Type());
-  for (int64_t k = 0; k < groups; ++k) {
-    Value col = im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
-    Value rows = nhwcRows(b, loc, a.getGrad(), k * fg, fg);
-    Value dw = reshape(b, loc, matmul(b, loc, rows, col, true, false),
-                       RankedTensorType::get({fg, cg, g.kh, g.kw},
-                                             b.getF32Type()));
-    out = groups > 1 ? insertSlice(b, loc, dw, out, {k * fg, 0, 0, 0}) : dw;
-  }
-  return out;
+  return joinGroups(b, loc, wType.getShape(), groups, /*dim=*/0, fg,
+                    [&](int64_t k) {
+                      Value col =
+                          im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
+                      Value rows = nhwcRows(b, loc, a.getGrad(), k * fg, fg);
+                      return reshape(
+                          b, loc, matmul(b, loc, rows, col, true, false),
+                          RankedTensorType::get({fg, cg, g.kh, g.kw},
+                                                b.getF32Type()));
+                    });
 }
 
 Value lowerConvInputGrad(ConvInputGradOp op, ConvInputGradOp::Adaptor a,

@@ -20,19 +20,19 @@ using namespace mlir;
 
 namespace {
 
-/// Makes the generic yielding `next` for `carried` write into `carried`.
-/// Returns true when it did.
-bool retarget(BlockArgument carried, Value next, Block *body) {
+/// Makes the generic yielding `next` for `carried` write into `carried`
+/// when that keeps every value as it was.
+void retarget(BlockArgument carried, Value next, Block *body) {
   auto generic = next.getDefiningOp<linalg::GenericOp>();
   if (!generic || generic->getBlock() != body ||
       generic->getNumResults() != 1 || generic.getNumDpsInits() != 1 ||
       generic.getNumReductionLoops() != 0 ||
       carried.getType() != next.getType())
-    return false;
+    return;
   OpOperand *init = generic.getDpsInitOperand(0);
   if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
       !generic.getMatchingBlockArgument(init).use_empty())
-    return false;
+    return;
   AffineMap outMap = generic.getMatchingIndexingMap(init);
   bool readsCarried = llvm::any_of(
       generic.getDpsInputOperands(), [&](OpOperand *input) {
@@ -40,9 +40,8 @@ bool retarget(BlockArgument carried, Value next, Block *body) {
                generic.getMatchingIndexingMap(input) == outMap;
       });
   if (!readsCarried)
-    return false;
+    return;
   init->set(carried);
-  return true;
 }
 
 struct UpdateCarriedInPlacePass

@@ -99,14 +99,14 @@ static void *allocate(size_t size, size_t align) {
     }
     size = (size_t)1 << cls;
   }
-  /* The header takes a whole alignment unit so the buffer stays aligned. */
-  size_t pad = align >= sizeof(BlockHeader) ? align : kAlign;
-  if (size > SIZE_MAX - pad)
+  /* The header takes a whole alignment unit (>= 64 bytes) so the buffer
+   * stays aligned. */
+  if (size > SIZE_MAX - align)
     return NULL;
   void *base;
-  if (posix_memalign(&base, align, size + pad) != 0)
+  if (posix_memalign(&base, align, size + align) != 0)
     return NULL;
-  void *p = (char *)base + pad;
+  void *p = (char *)base + align;
   BlockHeader *h = (BlockHeader *)p - 1;
   h->base = base;
   h->cls = cls;
