@@ -19,14 +19,27 @@ static Value sumTo(OpBuilder &b, Location loc, Value g, Type operandType) {
   return b.create<SumToOp>(loc, operandType, g);
 }
 
+/// A batched matrix product; the result shape follows from the operands.
 static Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                     bool transposeLhs, bool transposeRhs) {
   auto l = cast<RankedTensorType>(lhs.getType()).getShape();
   auto r = cast<RankedTensorType>(rhs.getType()).getShape();
-  int64_t m = transposeLhs ? l[1] : l[0];
-  int64_t n = transposeRhs ? r[0] : r[1];
-  auto type = RankedTensorType::get({m, n}, b.getF32Type());
+  size_t rank = l.size();
+  SmallVector<int64_t> shape(l.drop_back(2));
+  shape.push_back(l[rank - (transposeLhs ? 1 : 2)]);
+  shape.push_back(r[rank - (transposeRhs ? 2 : 1)]);
+  auto type = RankedTensorType::get(shape, b.getF32Type());
   return b.create<MatMulOp>(loc, type, lhs, rhs, transposeLhs, transposeRhs);
+}
+
+static Value scalar(OpBuilder &b, Location loc, float v) {
+  auto type = RankedTensorType::get({}, b.getF32Type());
+  return b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, ArrayRef<float>{v}));
+}
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
 }
 
 Value AddOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
@@ -213,4 +226,170 @@ Value AvgPoolOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
                                  getCountIncludePadAttr(), getKernelShapeAttr(),
                                  getStridesAttr(), getDilationsAttr(),
                                  getPadsAttr());
+}
+
+Value ErfOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<ErfGradOp>(getLoc(), g, getInput());
+}
+
+Value HardSigmoidOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<HardSigmoidGradOp>(getLoc(), g, getInput(), getAlphaAttr(),
+                                     getBetaAttr());
+}
+
+Value HardSwishOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<HardSwishGradOp>(getLoc(), g, getInput());
+}
+
+/// pc.max and pc.min: the cotangent goes to the larger (smaller) operand,
+/// halved on ties.
+static Value extremumVJP(OpBuilder &b, Operation *op, unsigned index, Value g,
+                         bool isMin) {
+  Value self = op->getOperand(index), other = op->getOperand(1 - index);
+  Value d = b.create<ExtremumGradOp>(op->getLoc(), g.getType(), g, self, other,
+                                     b.getBoolAttr(isMin));
+  return sumTo(b, op->getLoc(), d, self.getType());
+}
+
+Value MaxOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
+  return extremumVJP(b, *this, index, g, /*isMin=*/false);
+}
+
+Value MinOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
+  return extremumVJP(b, *this, index, g, /*isMin=*/true);
+}
+
+Value WhereOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
+  Location loc = getLoc();
+  Value zero = scalar(b, loc, 0.0f);
+  Value lhs = index == 0 ? g : zero, rhs = index == 0 ? zero : g;
+  Value chosen = b.create<WhereOp>(loc, g.getType(), lhs, rhs, getCondition());
+  return sumTo(b, loc, chosen, getOperand(index).getType());
+}
+
+/// The standardised input (x - mean) / sqrt(var + eps) over `axes`.
+static Value standardized(OpBuilder &b, Location loc, Value x,
+                          DenseI64ArrayAttr axes, FloatAttr eps) {
+  return b.create<NormalizeOp>(loc, x.getType(), x, scalar(b, loc, 1.0f),
+                               scalar(b, loc, 0.0f), axes, eps);
+}
+
+Value NormalizeOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
+  Location loc = getLoc();
+  if (index == 0) {
+    Value gs = b.create<MulOp>(loc, g.getType(), g, getScale());
+    return b.create<NormalizeGradOp>(loc, g.getType(), gs, getInput(),
+                                     getAxesAttr(), getEpsilonAttr());
+  }
+  if (index == 1) {
+    Value xhat = standardized(b, loc, getInput(), getAxesAttr(),
+                              getEpsilonAttr());
+    Value prod = b.create<MulOp>(loc, g.getType(), g, xhat);
+    return sumTo(b, loc, prod, getScale().getType());
+  }
+  return sumTo(b, loc, g, getBias().getType());
+}
+
+/// Batch norm's statistics run over every dimension but the channels.
+static SmallVector<int64_t> batchAxes(int64_t rank) {
+  SmallVector<int64_t> axes = {0};
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  return axes;
+}
+
+/// A per-channel [C] tensor as [C, 1, ...], broadcasting against NC... data.
+static Value perChannel(OpBuilder &b, Location loc, Value v, int64_t rank) {
+  SmallVector<int64_t> shape(rank - 1, 1);
+  shape[0] = shapeOf(v)[0];
+  return b.create<ReshapeOp>(loc, RankedTensorType::get(shape, b.getF32Type()),
+                             v);
+}
+
+/// Sums `v` ([N, C, ...]) over every dimension but the channels, as [C].
+static Value channelSum(OpBuilder &b, Location loc, Value v, float scale) {
+  auto shape = shapeOf(v);
+  SmallVector<int64_t> kept(shape.size(), 1);
+  kept[1] = shape[1];
+  Value r = b.create<ReduceSumOp>(
+      loc, RankedTensorType::get(kept, b.getF32Type()), v,
+      b.getDenseI64ArrayAttr(batchAxes(shape.size())), b.getF32FloatAttr(scale));
+  return b.create<ReshapeOp>(
+      loc, RankedTensorType::get({shape[1]}, b.getF32Type()), r);
+}
+
+Value BatchNormOp::buildOperandVJP(OpBuilder &b, unsigned index, Value g) {
+  Location loc = getLoc();
+  int64_t rank = shapeOf(getInput()).size();
+  auto axes = b.getDenseI64ArrayAttr(batchAxes(rank));
+  switch (index) {
+  case 0: {
+    Value gs = b.create<MulOp>(loc, g.getType(), g,
+                               perChannel(b, loc, getScale(), rank));
+    return b.create<NormalizeGradOp>(loc, g.getType(), gs, getInput(), axes,
+                                     getEpsilonAttr());
+  }
+  case 1: {
+    Value xhat = standardized(b, loc, getInput(), axes, getEpsilonAttr());
+    return channelSum(b, loc, b.create<MulOp>(loc, g.getType(), g, xhat), 1.0f);
+  }
+  case 2:
+    return channelSum(b, loc, g, 1.0f);
+  default: // the running estimates are state: nothing flows into them
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(cast<ShapedType>(getMean().getType()),
+                                    b.getF32FloatAttr(0.0f)));
+  }
+}
+
+SmallVector<Value> BatchNormOp::getStateOperands() {
+  return {getMean(), getVar()};
+}
+
+Value BatchNormOp::buildInferenceForm(OpBuilder &b) {
+  // y = x * a + (bias - mean * a) with a = scale / sqrt(var + eps).
+  Location loc = getLoc();
+  Type c = getScale().getType();
+  int64_t rank = shapeOf(getInput()).size();
+  Value eps = scalar(b, loc, getEpsilon().convertToFloat());
+  Value sd = b.create<SqrtOp>(loc, b.create<AddOp>(loc, c, getVar(), eps));
+  Value a = b.create<DivOp>(loc, c, getScale(), sd);
+  Value shift = b.create<SubOp>(loc, c, getBias(),
+                                b.create<MulOp>(loc, c, getMean(), a));
+  Value y = b.create<MulOp>(loc, getType(), getInput(),
+                            perChannel(b, loc, a, rank));
+  return b.create<AddOp>(loc, getType(), y, perChannel(b, loc, shift, rank));
+}
+
+SmallVector<Value> BatchNormOp::buildStateUpdates(OpBuilder &b) {
+  Location loc = getLoc();
+  Value x = getInput();
+  auto shape = shapeOf(x);
+  int64_t count = 1;
+  for (int64_t d : batchAxes(shape.size()))
+    count *= shape[d];
+  Value mean = channelSum(b, loc, x, 1.0f / count);
+  Value centred = b.create<SubOp>(loc, x.getType(), x,
+                                  perChannel(b, loc, mean, shape.size()));
+  Value sq = b.create<MulOp>(loc, x.getType(), centred, centred);
+  Value var = channelSum(b, loc, sq, 1.0f / count);
+  float m = getMomentum().convertToFloat();
+  auto blend = [&](Value old, Value batch) -> Value {
+    Type t = old.getType();
+    Value kept = b.create<MulOp>(loc, t, old, scalar(b, loc, m));
+    Value fresh = b.create<MulOp>(loc, t, batch, scalar(b, loc, 1.0f - m));
+    return b.create<AddOp>(loc, t, kept, fresh);
+  };
+  return {blend(getMean(), mean), blend(getVar(), var)};
+}
+
+Value ReduceMaxOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<ReduceMaxGradOp>(getLoc(), getInput().getType(), g,
+                                   getInput(), getResult(), getAxesAttr());
+}
+
+Value ResizeOp::buildOperandVJP(OpBuilder &b, unsigned, Value g) {
+  return b.create<ResizeGradOp>(getLoc(), getInput().getType(), g,
+                                getModeAttr(), getCoordinatesAttr(),
+                                getRoundingAttr(), getScalesAttr());
 }

@@ -1,6 +1,8 @@
 //===- PCDialect.cpp - pc dialect registration ----------------------------===//
 #include "pc/PCOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 using namespace mlir;
 using namespace mlir::pc;
 
@@ -13,4 +15,12 @@ void PCDialect::initialize() {
 #define GET_OP_LIST
 #include "pc/PCOps.cpp.inc"
       >();
+}
+
+Operation *PCDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                          Type type, Location loc) {
+  auto typed = dyn_cast<TypedAttr>(value);
+  if (!typed || typed.getType() != type)
+    return nullptr;
+  return builder.create<arith::ConstantOp>(loc, typed);
 }

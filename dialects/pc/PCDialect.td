@@ -18,6 +18,9 @@ def PC_Dialect : Dialect {
     Derivative ops (`pc.sum_to`, `pc.*_grad`) are what the local derivative
     builders emit.
   }];
+  // Folds produce arith.constant tensors.
+  let hasConstantMaterializer = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 class PC_Op<string mnemonic, list<Trait> traits = []>

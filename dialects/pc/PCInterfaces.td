@@ -25,6 +25,37 @@ def LocalDerivativeOpInterface : OpInterface<"LocalDerivativeOpInterface"> {
   ];
 }
 
+def StatefulOpInterface : OpInterface<"StatefulOpInterface"> {
+  let cppNamespace = "::mlir::pc";
+  let description = [{
+    A graph op that behaves differently in training and in prediction and
+    carries state between calls (batch normalisation in training mode:
+    batch statistics when training, the running estimates when
+    predicting, and the running estimates updated from each training
+    batch). Its state operands are function arguments of role `state`.
+    The training form is the op itself; the PC passes ask it for its
+    prediction form and for its state updates.
+  }];
+  let methods = [
+    InterfaceMethod<
+      /*desc=*/"The operands that are state, in a fixed order.",
+      /*retTy=*/"::llvm::SmallVector<::mlir::Value>",
+      /*methodName=*/"getStateOperands">,
+    InterfaceMethod<
+      /*desc=*/[{Builds the op's result as prediction computes it (from the
+        state), at the insertion point of `builder`.}],
+      /*retTy=*/"::mlir::Value",
+      /*methodName=*/"buildInferenceForm",
+      /*args=*/(ins "::mlir::OpBuilder &":$builder)>,
+    InterfaceMethod<
+      /*desc=*/[{Builds the new value of every state operand after a training
+        step on this op's operands, in the order of getStateOperands.}],
+      /*retTy=*/"::llvm::SmallVector<::mlir::Value>",
+      /*methodName=*/"buildStateUpdates",
+      /*args=*/(ins "::mlir::OpBuilder &":$builder)>,
+  ];
+}
+
 // Graph ops that only move or replicate elements (reshape, transpose, slice,
 // concat, gather, pad, broadcast). They are wiring between vertices, not
 // computations: the predictive-coding passes give them no value or error

@@ -40,6 +40,8 @@ LogicalResult AddOp::verify() { return verifyBroadcast(*this); }
 LogicalResult SubOp::verify() { return verifyBroadcast(*this); }
 LogicalResult MulOp::verify() { return verifyBroadcast(*this); }
 LogicalResult DivOp::verify() { return verifyBroadcast(*this); }
+LogicalResult MaxOp::verify() { return verifyBroadcast(*this); }
+LogicalResult MinOp::verify() { return verifyBroadcast(*this); }
 
 static LogicalResult verifyAxis(Operation *op, int64_t axis) {
   int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
@@ -54,16 +56,19 @@ LogicalResult LogSoftmaxOp::verify() { return verifyAxis(*this, getAxis()); }
 LogicalResult MatMulOp::verify() {
   auto lhs = shapeOf(getLhs()), rhs = shapeOf(getRhs()),
        res = shapeOf(getResult());
-  if (lhs.size() != 2 || rhs.size() != 2 || res.size() != 2)
-    return emitOpError("operands and result must be 2-D");
-  int64_t m = getTransposeLhs() ? lhs[1] : lhs[0];
-  int64_t k = getTransposeLhs() ? lhs[0] : lhs[1];
-  int64_t k2 = getTransposeRhs() ? rhs[1] : rhs[0];
-  int64_t n = getTransposeRhs() ? rhs[0] : rhs[1];
+  size_t rank = lhs.size();
+  if (rank < 2 || rhs.size() != rank || res.size() != rank)
+    return emitOpError("operands and result must have one rank of at least 2");
+  if (lhs.drop_back(2) != rhs.drop_back(2) || res.drop_back(2) != lhs.drop_back(2))
+    return emitOpError("batch dimensions differ");
+  int64_t m = lhs[rank - (getTransposeLhs() ? 1 : 2)];
+  int64_t k = lhs[rank - (getTransposeLhs() ? 2 : 1)];
+  int64_t k2 = rhs[rank - (getTransposeRhs() ? 1 : 2)];
+  int64_t n = rhs[rank - (getTransposeRhs() ? 2 : 1)];
   if (k != k2)
     return emitOpError("contraction dimensions differ: ") << k << " vs " << k2;
-  if (res[0] != m || res[1] != n)
-    return emitOpError("result must be ") << m << "x" << n;
+  if (res[rank - 2] != m || res[rank - 1] != n)
+    return emitOpError("result matrices must be ") << m << "x" << n;
   return success();
 }
 
@@ -164,6 +169,27 @@ struct AccumulateSliceGrad : OpRewritePattern<AddOp> {
   }
 };
 } // namespace
+
+/// Whether `attr` is a float tensor of zeros.
+static bool isZeros(Attribute attr) {
+  auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);
+  return dense && dense.isSplat() && dense.getSplatValue<APFloat>().isZero();
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (isZeros(adaptor.getRhs()) && getLhs().getType() == getType())
+    return getLhs();
+  if (isZeros(adaptor.getLhs()) && getRhs().getType() == getType())
+    return getRhs();
+  return {};
+}
+
+OpFoldResult ErrorOp::fold(FoldAdaptor) {
+  if (getValue() != getPrediction())
+    return {};
+  return DenseElementsAttr::get(cast<ShapedType>(getType()),
+                                APFloat(0.0f));
+}
 
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
@@ -310,6 +336,109 @@ static LogicalResult verifyPool(PoolOp op) {
 
 LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
 LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
+
+
+LogicalResult WhereOp::verify() {
+  auto cond = dyn_cast<ShapedType>(getCondition().getType());
+  if (!cond || !cond.hasStaticShape() || !cond.getElementType().isInteger(1))
+    return emitOpError("condition must be a static i1 tensor");
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(shapeOf(getLhs()), shapeOf(getRhs()));
+  if (succeeded(shape))
+    shape = broadcastShapes(*shape, cond.getShape());
+  if (failed(shape))
+    return emitOpError("condition and operands do not broadcast");
+  if (ArrayRef<int64_t>(*shape) != shapeOf(getResult()))
+    return emitOpError("result shape must be the broadcast shape");
+  return success();
+}
+
+/// Sorted, unique axes within `rank`.
+static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes,
+                                int64_t rank) {
+  for (size_t k = 0; k < axes.size(); ++k)
+    if (axes[k] < 0 || axes[k] >= rank || (k && axes[k] <= axes[k - 1]))
+      return op->emitOpError("axes must be sorted, unique and in range");
+  return success();
+}
+
+LogicalResult NormalizeOp::verify() {
+  auto x = shapeOf(getInput());
+  if (getType() != getInput().getType())
+    return emitOpError("result type must equal the input type");
+  if (getAxes().empty())
+    return emitOpError("needs at least one axis");
+  if (!broadcastsTo(shapeOf(getScale()), x) ||
+      !broadcastsTo(shapeOf(getBias()), x))
+    return emitOpError("scale and bias must broadcast to the input");
+  return verifyAxes(*this, getAxes(), x.size());
+}
+
+LogicalResult NormalizeGradOp::verify() {
+  if (getType() != getInput().getType() || getGrad().getType() != getType())
+    return emitOpError("grad, input and result must have one type");
+  return verifyAxes(*this, getAxes(), shapeOf(getInput()).size());
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto x = shapeOf(getInput());
+  if (x.size() < 2 || getType() != getInput().getType())
+    return emitOpError("input must have a channel dimension and the result "
+                       "its type");
+  for (Value v : {getScale(), getBias(), getMean(), getVar()})
+    if (shapeOf(v) != ArrayRef<int64_t>{x[1]})
+      return emitOpError("scale, bias, mean and var must have ")
+             << x[1] << " entries";
+  return success();
+}
+
+LogicalResult ReduceMaxOp::verify() {
+  auto in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (in.size() != out.size())
+    return emitOpError("result must keep the input's rank");
+  if (failed(verifyAxes(*this, getAxes(), in.size())))
+    return failure();
+  for (size_t i = 0; i < in.size(); ++i) {
+    int64_t expect = llvm::is_contained(getAxes(), (int64_t)i) ? 1 : in[i];
+    if (out[i] != expect)
+      return emitOpError("result dimension ") << i << " must be " << expect;
+  }
+  return success();
+}
+
+LogicalResult ExtremumGradOp::verify() {
+  auto g = shapeOf(getGrad());
+  if (getResult().getType() != getGrad().getType() ||
+      !broadcastsTo(shapeOf(getSelf()), g) ||
+      !broadcastsTo(shapeOf(getOther()), g))
+    return emitOpError("operands must broadcast to the grad, which the "
+                       "result's type is");
+  return success();
+}
+
+/// Resize and its adjoint: one scale per dimension, and dimensions of scale
+/// 1 keep their size.
+static LogicalResult verifyResize(Operation *op, ArrayRef<int64_t> in,
+                                  ArrayRef<int64_t> out, ArrayRef<float> scales) {
+  if (in.size() != out.size() || scales.size() != in.size())
+    return op->emitOpError("needs one scale per dimension and equal ranks");
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!(scales[i] > 0) || (scales[i] == 1.0f && in[i] != out[i]))
+      return op->emitOpError("dimension ")
+             << i << ": scales must be positive, and 1 only where the size "
+                     "is kept";
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  return verifyResize(*this, shapeOf(getInput()), shapeOf(getResult()),
+                      getScales());
+}
+
+LogicalResult ResizeGradOp::verify() {
+  return verifyResize(*this, shapeOf(getResult()), shapeOf(getGrad()),
+                      getScales());
+}
 
 static LogicalResult verifyLoss(Operation *op) {
   auto y = cast<RankedTensorType>(op->getOperand(0).getType());

@@ -37,6 +37,8 @@ class PC_BroadcastBinaryOp<string mnemonic, string desc>
 def PC_AddOp : PC_BroadcastBinaryOp<"add", "sum"> {
   // add(acc, slice_grad(g)) -> slice_grad(g) into acc
   let hasCanonicalizer = 1;
+  // x + 0 -> x
+  let hasFolder = 1;
 }
 def PC_SubOp : PC_BroadcastBinaryOp<"sub", "difference">;
 def PC_MulOp : PC_BroadcastBinaryOp<"mul", "product">;
@@ -80,10 +82,14 @@ def PC_SoftmaxOp : PC_AxisOp<"softmax", "softmax">;
 def PC_LogSoftmaxOp : PC_AxisOp<"log_softmax", "log-softmax">;
 
 def PC_MatMulOp : PC_GraphOp<"matmul"> {
-  let summary = "2-D matrix product with optional transposed operands";
+  let summary = "matrix product, batched over leading dimensions";
   let description = [{
-    `result = op(lhs) * op(rhs)` where `op` transposes its operand when the
-    matching flag is set. ONNX Gemm and MatMul import to this op.
+    `result = op(lhs) * op(rhs)` over the last two dimensions, where `op`
+    transposes those two dimensions of its operand when the matching flag
+    is set. Operands of rank above 2 have equal leading (batch) dimensions
+    and the product is taken for each batch index. ONNX Gemm and MatMul
+    import to this op (MatMul's broadcast batch dimensions through
+    `pc.broadcast_to`).
   }];
   let arguments = (ins PC_Tensor:$lhs, PC_Tensor:$rhs,
                        DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
@@ -255,6 +261,118 @@ def PC_AvgPoolOp : PC_WindowOp<"avg_pool", "2-D average pooling",
   }];
 }
 
+
+def PC_ErfOp : PC_UnaryOp<"erf", "Gauss error function">;
+
+def PC_HardSigmoidOp : PC_GraphOp<"hard_sigmoid", [SameOperandsAndResultType]> {
+  let summary = "hard sigmoid max(0, min(1, alpha * x + beta))";
+  let arguments = (ins PC_Tensor:$input, F32Attr:$alpha, F32Attr:$beta);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def PC_HardSwishOp : PC_UnaryOp<"hard_swish",
+    "hard swish x * max(0, min(1, x / 6 + 1/2))">;
+
+def PC_MaxOp : PC_BroadcastBinaryOp<"max", "maximum">;
+def PC_MinOp : PC_BroadcastBinaryOp<"min", "minimum">;
+
+def PC_WhereOp : PC_GraphOp<"where"> {
+  let summary = "elementwise choice by a constant condition";
+  let description = [{
+    `result = condition ? lhs : rhs`, the three broadcast together (NumPy
+    rules); the condition is a compile-time i1 tensor. ONNX Where with a
+    constant condition imports to this op.
+  }];
+  let arguments = (ins PC_Tensor:$lhs, PC_Tensor:$rhs,
+                       ElementsAttr:$condition);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_NormalizeOp : PC_GraphOp<"normalize"> {
+  let summary = "standardise over axes with the tensor's own statistics";
+  let description = [{
+    `result = (x - mean) / sqrt(var + epsilon) * scale + bias`, with mean
+    and (biased) variance over the dimensions `axes` (sorted, unique) of
+    `x`, and `scale` and `bias` broadcast to `x`. ONNX
+    LayerNormalization imports to this op.
+  }];
+  let arguments = (ins PC_Tensor:$input, PC_Tensor:$scale, PC_Tensor:$bias,
+                       DenseI64ArrayAttr:$axes, F32Attr:$epsilon);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_BatchNormOp : PC_GraphOp<"batch_norm", [
+    DeclareOpInterfaceMethods<StatefulOpInterface>]> {
+  let summary = "batch normalisation in training mode";
+  let description = [{
+    Training: `result = (x - mean_B) / sqrt(var_B + epsilon) * scale + bias`
+    per channel (dimension 1), with the batch's own mean and biased
+    variance over every other dimension; each training step updates the
+    running estimates `mean` and `var` (state) to `momentum * old + (1 -
+    momentum) * batch` (ONNX's rule). Prediction uses the running
+    estimates instead of the batch statistics. `scale`, `bias`, `mean` and
+    `var` have one entry per channel.
+  }];
+  let arguments = (ins PC_Tensor:$input, PC_Tensor:$scale, PC_Tensor:$bias,
+                       PC_Tensor:$mean, PC_Tensor:$var, F32Attr:$epsilon,
+                       F32Attr:$momentum);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_ReduceMaxOp : PC_GraphOp<"reduce_max"> {
+  let summary = "maximum over axes, kept as size-1 dimensions";
+  let arguments = (ins PC_Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_ResizeMode : I32EnumAttr<"ResizeMode", "resize interpolation", [
+    I32EnumAttrCase<"nearest", 0>, I32EnumAttrCase<"linear", 1>]> {
+  let cppNamespace = "::mlir::pc";
+}
+def PC_ResizeCoordinates : I32EnumAttr<"ResizeCoordinates",
+    "ONNX coordinate_transformation_mode", [
+    I32EnumAttrCase<"half_pixel", 0>, I32EnumAttrCase<"asymmetric", 1>,
+    I32EnumAttrCase<"align_corners", 2>,
+    I32EnumAttrCase<"pytorch_half_pixel", 3>,
+    I32EnumAttrCase<"tf_half_pixel_for_nn", 4>]> {
+  let cppNamespace = "::mlir::pc";
+}
+def PC_ResizeRounding : I32EnumAttr<"ResizeRounding", "ONNX nearest_mode", [
+    I32EnumAttrCase<"round_prefer_floor", 0>,
+    I32EnumAttrCase<"round_prefer_ceil", 1>, I32EnumAttrCase<"floor", 2>,
+    I32EnumAttrCase<"ceil", 3>]> {
+  let cppNamespace = "::mlir::pc";
+}
+
+def PC_ResizeOp : PC_GraphOp<"resize"> {
+  let summary = "nearest or linear resize (ONNX Resize and Upsample)";
+  let description = [{
+    Each output coordinate is mapped back to the input by
+    `coordinates` with the per-dimension `scales` (output / input size as
+    ONNX gives them), then read at the nearest input element (`rounding`)
+    or interpolated linearly between the two neighbours; dimensions whose
+    size and scale are 1 are copied. Every dimension is resized on its
+    own.
+  }];
+  let arguments = (ins PC_Tensor:$input, PC_ResizeMode:$mode,
+                       PC_ResizeCoordinates:$coordinates,
+                       PC_ResizeRounding:$rounding,
+                       DenseF32ArrayAttr:$scales);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Derivative ops: emitted by the local derivative builders.
 //===----------------------------------------------------------------------===//
@@ -384,6 +502,72 @@ def PC_AvgPoolGradOp : PC_WindowGradOp<"avg_pool_grad",
     "adjoint of pc.avg_pool",
     (ins PC_Tensor:$grad, BoolAttr:$count_include_pad)>;
 
+
+def PC_ErfGradOp : PC_ElementwiseGradOp<"erf_grad", "the erf input">;
+def PC_HardSwishGradOp : PC_ElementwiseGradOp<"hard_swish_grad",
+    "the hard swish input">;
+
+def PC_HardSigmoidGradOp : PC_Op<"hard_sigmoid_grad",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "cotangent times alpha where 0 < alpha * x + beta < 1, else 0";
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal, F32Attr:$alpha,
+                       F32Attr:$beta);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad `,` $primal attr-dict `:` type($result)";
+}
+
+def PC_ExtremumGradOp : PC_Op<"extremum_grad", [Pure]> {
+  let summary = "cotangent of pc.max or pc.min towards one operand";
+  let description = [{
+    `grad` where `self` is the strict maximum (minimum with `is_min`) of
+    `self` and `other`, half of it where they are equal, zero elsewhere;
+    `self` and `other` broadcast to `grad`, whose shape the result has.
+  }];
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$self, PC_Tensor:$other,
+                       BoolAttr:$is_min);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_NormalizeGradOp : PC_Op<"normalize_grad", [Pure]> {
+  let summary = "adjoint of standardisation over axes towards its input";
+  let description = [{
+    For `xhat = (x - mean) / sqrt(var + epsilon)` over `axes` and the
+    cotangent `grad` of `xhat`: `(grad - mean(grad) - xhat * mean(grad *
+    xhat)) / sqrt(var + epsilon)`.
+  }];
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$input,
+                       DenseI64ArrayAttr:$axes, F32Attr:$epsilon);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def PC_ReduceMaxGradOp : PC_Op<"reduce_max_grad", [Pure]> {
+  let summary = "adjoint of pc.reduce_max";
+  let description = [{
+    The cotangent `grad` of the maxima `max` of `input` over `axes`, shared
+    evenly by the input elements equal to their maximum (as PyTorch's
+    amax).
+  }];
+  let arguments = (ins PC_Tensor:$grad, PC_Tensor:$input, PC_Tensor:$max,
+                       DenseI64ArrayAttr:$axes);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+def PC_ResizeGradOp : PC_Op<"resize_grad", [Pure]> {
+  let summary = "adjoint of pc.resize: the transposed interpolation";
+  let arguments = (ins PC_Tensor:$grad, PC_ResizeMode:$mode,
+                       PC_ResizeCoordinates:$coordinates,
+                       PC_ResizeRounding:$rounding,
+                       DenseF32ArrayAttr:$scales);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Predictive-coding ops.
 //===----------------------------------------------------------------------===//
@@ -404,6 +588,8 @@ def PC_ValueOp : PC_Op<"value", [SameOperandsAndResultType]> {
 
 def PC_ErrorOp : PC_Op<"error", [Pure, SameOperandsAndResultType]> {
   let summary = "error node: value minus prediction";
+  // The error of a value that is its own prediction is zero.
+  let hasFolder = 1;
   let arguments = (ins PC_Tensor:$value, PC_Tensor:$prediction);
   let results = (outs PC_Tensor:$error);
   let assemblyFormat = "$value `,` $prediction attr-dict `:` type($error)";

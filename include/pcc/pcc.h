@@ -39,12 +39,25 @@ int pcc_train_step(pcc_model *m, const float *const *inputs,
                    const float *target, pcc_step_stats *stats);
 int pcc_compute_gradients(pcc_model *m, const float *const *inputs,
                           const float *target, pcc_step_stats *stats);
+/* Parameters, by the ONNX initializer name (an initializer PyTorch aliased
+ * through Identity nodes appears under each alias's name). Frozen ones
+ * (--freeze) are listed with "trainable": false in the signature and never
+ * change; their gradient is zero. */
 int64_t pcc_num_params(void);
 const char *pcc_param_name(int64_t i);
 int64_t pcc_param_rank(int64_t i);
 const int64_t *pcc_param_shape(int64_t i);
 float *pcc_param_data(pcc_model *m, int64_t i);
 const float *pcc_param_grad(pcc_model *m, int64_t i);
+/* State: tensors the model carries between calls that are not parameters,
+ * such as batch normalisation's running mean and variance (training mode),
+ * by their ONNX names. pcc_predict reads them; pcc_train_step updates them
+ * (pcc_compute_gradients does not). The data is writable. */
+int64_t pcc_num_states(void);
+const char *pcc_state_name(int64_t i);
+int64_t pcc_state_rank(int64_t i);
+const int64_t *pcc_state_shape(int64_t i);
+float *pcc_state_data(pcc_model *m, int64_t i);
 int pcc_set_hyperparameter(pcc_model *m, const char *name, double value);
 const char *pcc_last_error(pcc_model *m);
 

@@ -64,6 +64,15 @@ Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl, bool tr)
 void populateUnaryPatterns(RewritePatternSet &patterns);
 void populateShapePatterns(RewritePatternSet &patterns);
 void populateWindowPatterns(RewritePatternSet &patterns);
+void populateNormalizePatterns(RewritePatternSet &patterns);
+void populateResizePatterns(RewritePatternSet &patterns);
+
+/// Sum (or max) of `input` along `axis`, kept as a size-1 dimension.
+Value reduceAxisKeepDim(OpBuilder &b, Location loc, Value input, int64_t axis,
+                        Combine combine, double initValue);
+/// Reduces over `axes`, keeping them as size-1 dimensions.
+Value reduceKeepDims(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> axes, Combine combine, double initValue);
 
 /// An op lowered by one elementwise scalar function of its tensor operands.
 template <typename OpTy>

@@ -195,6 +195,20 @@ Value reduceAxisKeepDim(OpBuilder &b, Location loc, Value input, int64_t axis,
   return reshape(b, loc, r, RankedTensorType::get(shape, b.getF32Type()));
 }
 
+Value reduceKeepDims(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> axes, Combine combine,
+                     double initValue) {
+  auto inType = tensorType(input);
+  SmallVector<bool> keep(inType.getRank(), true);
+  SmallVector<int64_t> shape(inType.getShape());
+  for (int64_t axis : axes) {
+    keep[axis] = false;
+    shape[axis] = 1;
+  }
+  Value r = reduce(b, loc, input, keep, combine, initValue);
+  return reshape(b, loc, r, RankedTensorType::get(shape, b.getF32Type()));
+}
+
 Value sumAll(OpBuilder &b, Location loc, Value input) {
   SmallVector<bool> keep(tensorType(input).getRank(), false);
   return reduce(b, loc, input, keep, Combine::Add, 0.0);
@@ -285,8 +299,46 @@ namespace {
 //===----------------------------------------------------------------------===//
 
 Value lowerMatMul(MatMulOp op, MatMulOp::Adaptor a, OpBuilder &b) {
-  return matmul(b, op.getLoc(), a.getLhs(), a.getRhs(), op.getTransposeLhs(),
-                op.getTransposeRhs());
+  Location loc = op.getLoc();
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  auto outType = tensorType(op.getResult());
+  if (outType.getRank() == 2)
+    return matmul(b, loc, a.getLhs(), a.getRhs(), tl, tr);
+  // Batched: the batch dimensions collapse into one.
+  auto as3 = [&](Value v) {
+    auto s = tensorType(v).getShape();
+    int64_t batch = 1;
+    for (int64_t d : s.drop_back(2))
+      batch *= d;
+    return reshape(b, loc, v,
+                   RankedTensorType::get({batch, s[s.size() - 2], s.back()},
+                                         b.getF32Type()));
+  };
+  Value lhs = as3(a.getLhs()), rhs = as3(a.getRhs());
+  auto ls = tensorType(lhs).getShape(), rs = tensorType(rhs).getShape();
+  if (tl && tr) {
+    Value dst = b.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{ls[0], ls[2], ls[1]}, b.getF32Type());
+    lhs = b.create<linalg::TransposeOp>(loc, lhs, dst, ArrayRef<int64_t>{0, 2, 1})
+              .getResult()[0];
+    tl = false;
+  }
+  int64_t m = tl ? ls[2] : ls[1], n = tr ? rs[1] : rs[2];
+  auto type = RankedTensorType::get({ls[0], m, n}, b.getF32Type());
+  Value init = filled(b, loc, type.getShape(), f32(b, loc, 0.0));
+  Value r;
+  if (tl)
+    r = b.create<linalg::BatchMatmulTransposeAOp>(loc, type,
+                                                  ValueRange{lhs, rhs}, init)
+            .getResult(0);
+  else if (tr)
+    r = b.create<linalg::BatchMatmulTransposeBOp>(loc, type,
+                                                  ValueRange{lhs, rhs}, init)
+            .getResult(0);
+  else
+    r = b.create<linalg::BatchMatmulOp>(loc, type, ValueRange{lhs, rhs}, init)
+            .getResult(0);
+  return reshape(b, loc, r, outType);
 }
 
 Value lowerSumTo(SumToOp op, SumToOp::Adaptor a, OpBuilder &b) {
@@ -480,6 +532,8 @@ void populatePatterns(RewritePatternSet &patterns) {
   populateUnaryPatterns(patterns);
   populateShapePatterns(patterns);
   populateWindowPatterns(patterns);
+  populateNormalizePatterns(patterns);
+  populateResizePatterns(patterns);
   addLowering<LossOp>(patterns, lowerLoss);
   addLowering<LossErrorOp>(patterns, lowerLossError);
   addLowering<HalfSqNormOp>(patterns, [](HalfSqNormOp op, HalfSqNormOp::Adaptor a, B &b) {

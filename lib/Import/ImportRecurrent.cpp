@@ -24,97 +24,96 @@ struct Activation {
 
 } // namespace
 
-bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
+static void importRecurrent(Importer &imp, const onnx::NodeProto &node) {
+  OpBuilder &b = imp.b;
   const std::string &op = node.op_type();
-  if (op != "RNN" && op != "GRU" && op != "LSTM")
-    return false;
   Cell cell = op == "RNN" ? Cell::RNN : op == "GRU" ? Cell::GRU : Cell::LSTM;
   int64_t gates = cell == Cell::RNN ? 1 : cell == Cell::GRU ? 3 : 4;
-  rejectAttrsExcept(node, {"activation_alpha", "activation_beta", "activations",
+  imp.rejectAttrsExcept(node, {"activation_alpha", "activation_beta", "activations",
                            "clip", "direction", "hidden_size", "layout",
                            "linear_before_reset", "input_forget"});
-  Location l = loc(node);
+  Location l = imp.loc(node);
 
   std::string direction = "forward";
-  if (const auto *a = attr(node, "direction"))
+  if (const auto *a = imp.attr(node, "direction"))
     direction = a->s();
   if (direction != "forward" && direction != "reverse" &&
       direction != "bidirectional")
-    fail(node, "direction '" + direction + "' is not valid");
+    imp.fail(node, "direction '" + direction + "' is not valid");
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
-  int64_t layout = intAttr(node, "layout", 0);
+  int64_t layout = imp.intAttr(node, "layout", 0);
   if (layout != 0 && layout != 1)
-    fail(node, "layout must be 0 or 1");
-  if (intAttr(node, "input_forget", 0) != 0)
-    fail(node, "input_forget=1 is not supported");
-  bool linearBeforeReset = intAttr(node, "linear_before_reset", 0) != 0;
+    imp.fail(node, "layout must be 0 or 1");
+  if (imp.intAttr(node, "input_forget", 0) != 0)
+    imp.fail(node, "input_forget=1 is not supported");
+  bool linearBeforeReset = imp.intAttr(node, "linear_before_reset", 0) != 0;
 
-  Value x = tensor(node, 0), w = tensor(node, 1), r = tensor(node, 2);
-  auto xs = shapeOfValue(x), ws = shapeOfValue(w), rs = shapeOfValue(r);
+  Value x = imp.tensor(node, 0), w = imp.tensor(node, 1), r = imp.tensor(node, 2);
+  auto xs = imp.shapeOfValue(x), ws = imp.shapeOfValue(w), rs = imp.shapeOfValue(r);
   if (xs.size() != 3)
-    fail(node, "X must be 3-D, got " + shapeString(xs));
+    imp.fail(node, "X must be 3-D, got " + shapeString(xs));
   int64_t steps = layout ? xs[1] : xs[0], batch = layout ? xs[0] : xs[1],
           inSize = xs[2];
   if (rs.size() != 3 || rs[0] != dirs || rs[1] % gates || rs[1] / gates != rs[2])
-    fail(node, "R must be [" + std::to_string(dirs) + ", " +
+    imp.fail(node, "R must be [" + std::to_string(dirs) + ", " +
                    std::to_string(gates) + "*hidden, hidden], got " +
                    shapeString(rs));
   int64_t hidden = rs[2], gh = gates * hidden;
-  if (intAttr(node, "hidden_size", hidden) != hidden)
-    fail(node, "hidden_size differs from R " + shapeString(rs));
+  if (imp.intAttr(node, "hidden_size", hidden) != hidden)
+    imp.fail(node, "hidden_size differs from R " + shapeString(rs));
   if (ws != ArrayRef<int64_t>{dirs, gh, inSize})
-    fail(node, "W must be " + shapeString({dirs, gh, inSize}) + ", got " +
+    imp.fail(node, "W must be " + shapeString({dirs, gh, inSize}) + ", got " +
                    shapeString(ws));
   std::optional<Value> bias;
-  if (hasInput(node, 3)) {
-    bias = tensor(node, 3);
-    if (shapeOfValue(*bias) != ArrayRef<int64_t>{dirs, 2 * gh})
-      fail(node, "B must be " + shapeString({dirs, 2 * gh}) + ", got " +
-                     shapeString(shapeOfValue(*bias)));
+  if (imp.hasInput(node, 3)) {
+    bias = imp.tensor(node, 3);
+    if (imp.shapeOfValue(*bias) != ArrayRef<int64_t>{dirs, 2 * gh})
+      imp.fail(node, "B must be " + shapeString({dirs, 2 * gh}) + ", got " +
+                     shapeString(imp.shapeOfValue(*bias)));
   }
-  if (hasInput(node, 4)) {
-    SmallVector<int64_t> lens = constantInts(node, 4, "sequence_lens");
+  if (imp.hasInput(node, 4)) {
+    SmallVector<int64_t> lens = imp.constantInts(node, 4, "sequence_lens");
     for (int64_t n : lens)
       if (n != steps)
-        fail(node, "sequence_lens other than the full length " +
+        imp.fail(node, "sequence_lens other than the full length " +
                        std::to_string(steps) + " are not supported");
   }
   // Initial states, [dirs, batch, hidden] (layout 0) or [batch, dirs,
   // hidden]; null when absent or all zeros.
   // An all-zero constant state or peephole contributes nothing.
   auto isZeroConstant = [&](int i) {
-    const Entry &e = lookup(node, i);
+    const Entry &e = imp.lookup(node, i);
     return e.constant &&
            llvm::all_of(llvm::seq<int64_t>(0, e.constant->size()),
                         [&](int64_t k) { return e.constant->at(k) == 0; });
   };
   auto initialState = [&](int i, const char *what) -> Value {
-    if (!hasInput(node, i) || isZeroConstant(i))
+    if (!imp.hasInput(node, i) || isZeroConstant(i))
       return Value();
-    Value v = tensor(node, i);
+    Value v = imp.tensor(node, i);
     SmallVector<int64_t> expect = layout ? SmallVector<int64_t>{batch, dirs, hidden}
                                          : SmallVector<int64_t>{dirs, batch, hidden};
-    if (shapeOfValue(v) != ArrayRef<int64_t>(expect))
-      fail(node, std::string(what) + " must be " + shapeString(expect) +
-                     ", got " + shapeString(shapeOfValue(v)));
+    if (imp.shapeOfValue(v) != ArrayRef<int64_t>(expect))
+      imp.fail(node, std::string(what) + " must be " + shapeString(expect) +
+                     ", got " + shapeString(imp.shapeOfValue(v)));
     return v;
   };
   Value h0 = initialState(5, "initial_h");
   Value c0 = cell == Cell::LSTM ? initialState(6, "initial_c") : Value();
   std::optional<Value> peep;
-  if (cell == Cell::LSTM && hasInput(node, 7) && !isZeroConstant(7)) {
-    peep = tensor(node, 7);
-    if (shapeOfValue(*peep) != ArrayRef<int64_t>{dirs, 3 * hidden})
-      fail(node, "P must be " + shapeString({dirs, 3 * hidden}));
+  if (cell == Cell::LSTM && imp.hasInput(node, 7) && !isZeroConstant(7)) {
+    peep = imp.tensor(node, 7);
+    if (imp.shapeOfValue(*peep) != ArrayRef<int64_t>{dirs, 3 * hidden})
+      imp.fail(node, "P must be " + shapeString({dirs, 3 * hidden}));
   }
 
   // Activations, consumed in order per direction: f (RNN); f, g (GRU);
   // f, g, h (LSTM).
   int64_t perDir = cell == Cell::RNN ? 1 : cell == Cell::GRU ? 2 : 3;
   SmallVector<Activation> acts;
-  if (const auto *a = attr(node, "activations")) {
+  if (const auto *a = imp.attr(node, "activations")) {
     std::vector<float> alphas;
-    if (const auto *al = attr(node, "activation_alpha"))
+    if (const auto *al = imp.attr(node, "activation_alpha"))
       alphas.assign(al->floats().begin(), al->floats().end());
     size_t nextAlpha = 0;
     for (const std::string &name : a->strings()) {
@@ -125,13 +124,13 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
                                                : 1.0f;
       } else if (name != "Sigmoid" && name != "Tanh" && name != "Relu" &&
                  name != "Softplus") {
-        fail(node, "activation '" + name + "' is not supported (Sigmoid, "
+        imp.fail(node, "activation '" + name + "' is not supported (Sigmoid, "
                    "Tanh, Relu, LeakyRelu, Elu, Softplus are)");
       }
       acts.push_back(act);
     }
     if ((int64_t)acts.size() != perDir * dirs)
-      fail(node, "activations has " + std::to_string(acts.size()) +
+      imp.fail(node, "activations has " + std::to_string(acts.size()) +
                      " entries, expected " + std::to_string(perDir * dirs));
   } else {
     for (int64_t d = 0; d < dirs; ++d) {
@@ -146,8 +145,8 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
     }
   }
   std::optional<float> clip;
-  if (attr(node, "clip"))
-    clip = floatAttr(node, "clip", 0.0f);
+  if (imp.attr(node, "clip"))
+    clip = imp.floatAttr(node, "clip", 0.0f);
 
   auto activate = [&](const Activation &act, Value v) -> Value {
     if (clip)
@@ -165,26 +164,26 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
       return b.create<pc::LeakyReluOp>(l, v, b.getF32FloatAttr(act.alpha));
     return b.create<pc::EluOp>(l, v, b.getF32FloatAttr(act.alpha));
   };
-  auto add = [&](Value a, Value c) { return binary<pc::AddOp>(node, a, c); };
-  auto mul = [&](Value a, Value c) { return binary<pc::MulOp>(node, a, c); };
+  auto add = [&](Value a, Value c) { return imp.binary<pc::AddOp>(node, a, c); };
+  auto mul = [&](Value a, Value c) { return imp.binary<pc::MulOp>(node, a, c); };
   auto cols = [&](Value v, int64_t gate) {
-    return sliceAxis(l, v, 1, gate * hidden, hidden);
+    return imp.sliceAxis(l, v, 1, gate * hidden, hidden);
   };
   /// Direction d of a [dirs, ...] parameter, without the leading dim.
   auto ofDirection = [&](Value v, int64_t d) {
-    SmallVector<int64_t> shape(shapeOfValue(v));
-    Value s = sliceAxis(l, v, 0, d, 1);
-    return reshape(l, s, ArrayRef<int64_t>(shape).drop_front());
+    SmallVector<int64_t> shape(imp.shapeOfValue(v));
+    Value s = imp.sliceAxis(l, v, 0, d, 1);
+    return imp.reshape(l, s, ArrayRef<int64_t>(shape).drop_front());
   };
   /// Direction d of an initial state as [batch, hidden].
   auto stateOf = [&](Value v, int64_t d) -> Value {
     if (!v)
       return Value();
-    return reshape(l, sliceAxis(l, v, layout ? 1 : 0, d, 1), {batch, hidden});
+    return imp.reshape(l, imp.sliceAxis(l, v, layout ? 1 : 0, d, 1), {batch, hidden});
   };
 
   // All time steps' inputs as rows: t*batch + n (layout 0) or n*steps + t.
-  Value rows = reshape(l, x, {steps * batch, inSize});
+  Value rows = imp.reshape(l, x, {steps * batch, inSize});
   SmallVector<SmallVector<Value>> hs(dirs), finalC(dirs);
   SmallVector<Value> lastH(dirs), lastC(dirs);
   for (int64_t d = 0; d < dirs; ++d) {
@@ -196,13 +195,13 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
     Value recurrentBiasH; // GRU with linear_before_reset: Rb of the h gate
     if (bias) {
       Value bd = ofDirection(*bias, d);
-      Value wb = sliceAxis(l, bd, 0, 0, gh), rb = sliceAxis(l, bd, 0, gh, gh);
+      Value wb = imp.sliceAxis(l, bd, 0, 0, gh), rb = imp.sliceAxis(l, bd, 0, gh, gh);
       if (cell == Cell::GRU && linearBeforeReset) {
-        recurrentBiasH = sliceAxis(l, rb, 0, 2 * hidden, hidden);
+        recurrentBiasH = imp.sliceAxis(l, rb, 0, 2 * hidden, hidden);
         rb = b.create<pc::ConcatOp>(
             l, RankedTensorType::get({gh}, b.getF32Type()),
-            ValueRange{sliceAxis(l, rb, 0, 0, 2 * hidden),
-                       denseConstant(l, {hidden},
+            ValueRange{imp.sliceAxis(l, rb, 0, 0, 2 * hidden),
+                       imp.denseConstant(l, {hidden},
                                      std::vector<float>(hidden, 0.0f))},
             b.getI64IntegerAttr(0));
       }
@@ -212,9 +211,9 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
     Value pi, po, pf;
     if (peep) {
       Value pd = ofDirection(*peep, d);
-      pi = sliceAxis(l, pd, 0, 0, hidden);
-      po = sliceAxis(l, pd, 0, hidden, hidden);
-      pf = sliceAxis(l, pd, 0, 2 * hidden, hidden);
+      pi = imp.sliceAxis(l, pd, 0, 0, hidden);
+      po = imp.sliceAxis(l, pd, 0, hidden, hidden);
+      pf = imp.sliceAxis(l, pd, 0, 2 * hidden, hidden);
     }
     hs[d].assign(steps, Value());
     bool reverse = direction == "reverse" || d == 1;
@@ -222,7 +221,7 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
       int64_t t = reverse ? steps - 1 - k : k;
       SmallVector<int64_t> start = {layout ? t : t * batch, 0};
       SmallVector<int64_t> step = {layout ? steps : 1, 1};
-      Value xt = slice(l, xw, start, step, {batch, gh});
+      Value xt = imp.slice(l, xw, start, step, {batch, gh});
       Value hr; // h R^T, all gates
       if (h)
         hr = b.create<pc::MatMulOp>(
@@ -242,7 +241,7 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
           candidate = rh ? add(cols(xt, 2), mul(rg, rh)) : cols(xt, 2);
         } else if (h) {
           Value rhh = mul(rg, h);
-          Value rdh = sliceAxis(l, rd, 0, 2 * hidden, hidden);
+          Value rdh = imp.sliceAxis(l, rd, 0, 2 * hidden, hidden);
           candidate = add(cols(xt, 2),
                           b.create<pc::MatMulOp>(
                               l, RankedTensorType::get({batch, hidden},
@@ -253,8 +252,8 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
         }
         Value ht = activate(g, candidate);
         // (1 - z) * ht + z * h = ht + z * (h - ht)
-        h = h ? add(ht, mul(z, binary<pc::SubOp>(node, h, ht))) : mul(
-                    binary<pc::SubOp>(node, scalarConstant(l, 1.0f), z), ht);
+        h = h ? add(ht, mul(z, imp.binary<pc::SubOp>(node, h, ht))) : mul(
+                    imp.binary<pc::SubOp>(node, imp.scalarConstant(l, 1.0f), z), ht);
       } else {
         const Activation &g = acts[d * perDir + 1], &hAct = acts[d * perDir + 2];
         Value preI = cols(pre, 0), preO = cols(pre, 1), preF = cols(pre, 2),
@@ -285,35 +284,40 @@ bool Importer::importRecurrentOp(const onnx::NodeProto &node) {
   auto concat = [&](ArrayRef<Value> parts, int64_t axis) -> Value {
     if (parts.size() == 1)
       return parts[0];
-    SmallVector<int64_t> shape(shapeOfValue(parts[0]));
+    SmallVector<int64_t> shape(imp.shapeOfValue(parts[0]));
     shape[axis] *= parts.size();
     return b.create<pc::ConcatOp>(l, RankedTensorType::get(shape, b.getF32Type()),
                                   parts, b.getI64IntegerAttr(axis));
   };
   // Y: [steps, dirs, batch, hidden] or [batch, steps, dirs, hidden].
-  if (wantsOutput(node, 0)) {
+  if (imp.wantsOutput(node, 0)) {
     SmallVector<Value> perStep;
     for (int64_t t = 0; t < steps; ++t) {
       SmallVector<Value> perDirection;
       for (int64_t d = 0; d < dirs; ++d)
         perDirection.push_back(
-            layout ? reshape(l, hs[d][t], {batch, 1, 1, hidden})
-                   : reshape(l, hs[d][t], {1, 1, batch, hidden}));
+            layout ? imp.reshape(l, hs[d][t], {batch, 1, 1, hidden})
+                   : imp.reshape(l, hs[d][t], {1, 1, batch, hidden}));
       perStep.push_back(concat(perDirection, layout ? 2 : 1));
     }
-    defineOutput(node, 0, concat(perStep, layout ? 1 : 0));
+    imp.defineOutput(node, 0, concat(perStep, layout ? 1 : 0));
   }
   // Y_h, Y_c: [dirs, batch, hidden] or [batch, dirs, hidden].
   auto finalState = [&](ArrayRef<Value> last) {
     SmallVector<Value> parts;
     for (Value v : last)
-      parts.push_back(layout ? reshape(l, v, {batch, 1, hidden})
-                             : reshape(l, v, {1, batch, hidden}));
+      parts.push_back(layout ? imp.reshape(l, v, {batch, 1, hidden})
+                             : imp.reshape(l, v, {1, batch, hidden}));
     return concat(parts, layout ? 1 : 0);
   };
-  if (wantsOutput(node, 1))
-    defineOutput(node, 1, finalState(lastH));
-  if (cell == Cell::LSTM && wantsOutput(node, 2))
-    defineOutput(node, 2, finalState(lastC));
-  return true;
+  if (imp.wantsOutput(node, 1))
+    imp.defineOutput(node, 1, finalState(lastH));
+  if (cell == Cell::LSTM && imp.wantsOutput(node, 2))
+    imp.defineOutput(node, 2, finalState(lastC));
+}
+
+void pcc::detail::registerRecurrentOps(OpRegistry &r) {
+  // sequence_lens (input 4) must be known: only the full length is supported.
+  for (StringRef name : {"RNN", "GRU", "LSTM"})
+    r.add(name, {importRecurrent, nullptr, {4}});
 }

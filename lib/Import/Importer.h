@@ -1,16 +1,21 @@
 //===- Importer.h - the ONNX importer's internals ---------------*- C++ -*-===//
 //
-// Shared by the importer's source files: OnnxImporter.cpp (driver, folding,
-// dense and elementwise ops), ImportNN.cpp (convolution, pooling,
-// normalisation, data movement) and ImportRecurrent.cpp (RNN, GRU, LSTM
-// unrolled in time).
+// The importer walks the graph's nodes in order. Every ONNX operator has one
+// entry in the operator registry (OpSpec): how it imports into the pc
+// dialect, which of its inputs must be compile-time constants, and how it
+// folds when its inputs are constants (evaluated on the host with
+// HostTensor.h). The entries live in ImportMath.cpp (arithmetic, matrix
+// products), ImportShape.cpp (shapes and data movement), ImportNN.cpp
+// (convolution, pooling, normalisation, resizing) and ImportRecurrent.cpp
+// (RNN, GRU, LSTM unrolled in time); OnnxImporter.cpp is the driver.
 //
 //===----------------------------------------------------------------------===//
 #ifndef PCC_LIB_IMPORT_IMPORTER_H
 #define PCC_LIB_IMPORT_IMPORTER_H
 
-#include "pcc/Import/OnnxImporter.h"
+#include "HostTensor.h"
 #include "pc/PCOps.h"
+#include "pcc/Import/OnnxImporter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,49 +25,79 @@
 
 #include <onnx/onnx_pb.h>
 
-#include <numeric>
+#include <functional>
 #include <optional>
-#include <stdexcept>
 
 namespace pcc::detail {
 
 using namespace mlir;
 
-/// A tensor known at compile time (a Constant, an integer initializer, or a
-/// folded shape computation).
-struct HostTensor {
-  SmallVector<int64_t> shape;
-  bool isFloat = false;
-  std::vector<int64_t> ints;
-  std::vector<float> floats;
-
-  int64_t size() const { return isFloat ? floats.size() : ints.size(); }
-  double at(int64_t i) const { return isFloat ? floats[i] : ints[i]; }
-  int64_t intAt(int64_t i) const { return isFloat ? (int64_t)floats[i] : ints[i]; }
-};
-
 struct Entry {
-  Value value;                       // a tensor in the graph
+  Value value;                        // a tensor in the graph
   std::optional<HostTensor> constant; // or a compile-time constant
 };
 
-struct ImportError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+class Importer;
+
+/// How a node reads one of its inputs.
+enum class InputUse {
+  Value,    // a graph tensor (or a constant materialised as one)
+  Constant, // must be known at compile time (shapes, axes, statistics...)
+  State,    // state the library carries between calls (running estimates)
 };
 
-inline int64_t numElements(ArrayRef<int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), (int64_t)1,
-                         std::multiplies<int64_t>());
-}
+using Folded = std::optional<SmallVector<HostTensor>>;
 
-inline std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "x" : "") + std::to_string(d);
-  return s + "]";
-}
+/// One ONNX operator: everything the importer knows of it.
+struct OpSpec {
+  /// Emits the graph form. Empty: the op exists only as a fold.
+  std::function<void(Importer &, const onnx::NodeProto &)> import;
+  /// Evaluates the op on the host when every input is a constant (or, with
+  /// `foldsOnShapes`, from its inputs' shapes alone): one tensor per output,
+  /// or nullopt to import it instead.
+  std::function<Folded(Importer &, const onnx::NodeProto &)> fold;
+  /// Inputs that must be compile-time constants in the graph form.
+  SmallVector<int, 4> constantInputs;
+  /// Overrides `constantInputs` where the use depends on the node.
+  std::function<InputUse(const onnx::NodeProto &, int index, int64_t opset)>
+      inputUse;
+  bool foldsOnShapes = false;
 
-HostTensor fromTensorProto(const onnx::TensorProto &t);
+  InputUse useOf(const onnx::NodeProto &node, int index, int64_t opset) const {
+    if (inputUse)
+      return inputUse(node, index, opset);
+    return llvm::is_contained(constantInputs, index) ? InputUse::Constant
+                                                     : InputUse::Value;
+  }
+};
+
+class OpRegistry {
+public:
+  void add(StringRef name, OpSpec spec) {
+    bool inserted = ops.try_emplace(name, std::move(spec)).second;
+    assert(inserted && "operator registered twice");
+    (void)inserted;
+  }
+  const OpSpec *lookup(StringRef name) const {
+    auto it = ops.find(name);
+    return it == ops.end() ? nullptr : &it->second;
+  }
+  /// The registered operator names, sorted, comma-separated.
+  std::string names() const;
+
+private:
+  llvm::StringMap<OpSpec> ops;
+};
+
+/// Every operator the importer knows, registered once.
+const OpRegistry &opRegistry();
+void registerMathOps(OpRegistry &r);
+void registerShapeOps(OpRegistry &r);
+void registerNNOps(OpRegistry &r);
+void registerRecurrentOps(OpRegistry &r);
+
+/// A fold's single result.
+inline Folded one(HostTensor t) { return SmallVector<HostTensor>{std::move(t)}; }
 
 class Importer {
 public:
@@ -72,7 +107,6 @@ public:
 
   OwningOpRef<ModuleOp> run();
 
-  // Internal to the importer; public for its source files' helpers.
   const onnx::GraphProto &graph() const { return model.graph(); }
 
   [[noreturn]] void fail(const onnx::NodeProto &node, const Twine &msg) {
@@ -81,11 +115,11 @@ public:
                            ? "output " + node.output(0)
                            : node.name();
     throw ImportError(llvm::formatv("node '{0}' ({1}, opset {2}): {3}", name,
-                                    node.op_type(), opset,
-                                    msg.str())
+                                    node.op_type(), opset, msg.str())
                           .str());
   }
 
+  //===--- inputs -------------------------------------------------------===//
   const Entry &lookup(const onnx::NodeProto &node, int i) {
     if (i >= node.input_size() || node.input(i).empty())
       fail(node, "missing input #" + std::to_string(i));
@@ -97,21 +131,11 @@ public:
   bool hasInput(const onnx::NodeProto &node, int i) {
     return i < node.input_size() && !node.input(i).empty();
   }
-
-  /// The input as a graph tensor, materialising constants.
-  Value tensor(const onnx::NodeProto &node, int i) {
-    const Entry &e = lookup(node, i);
-    if (e.value)
-      return e.value;
-    const HostTensor &h = *e.constant;
-    auto type = RankedTensorType::get(h.shape, b.getF32Type());
-    std::vector<float> data(h.size());
-    for (int64_t k = 0; k < h.size(); ++k)
-      data[k] = h.at(k);
-    return b.create<arith::ConstantOp>(
-        loc(node), DenseElementsAttr::get(type, ArrayRef<float>(data)));
+  bool isConstant(const onnx::NodeProto &node, int i) {
+    return lookup(node, i).constant.has_value();
   }
-
+  /// The input as a graph tensor, materialising constants as f32.
+  Value tensor(const onnx::NodeProto &node, int i);
   const HostTensor &constant(const onnx::NodeProto &node, int i,
                              const char *what) {
     const Entry &e = lookup(node, i);
@@ -120,7 +144,17 @@ public:
                      "') must be a compile-time constant");
     return *e.constant;
   }
-
+  /// Every present input as a constant (the node folds).
+  SmallVector<const HostTensor *> constantInputs(const onnx::NodeProto &node) {
+    SmallVector<const HostTensor *> r;
+    for (int i = 0; i < node.input_size(); ++i)
+      if (hasInput(node, i))
+        r.push_back(&*lookup(node, i).constant);
+    return r;
+  }
+  /// Integer entries of a constant input (shape, axes, pads...).
+  SmallVector<int64_t> constantInts(const onnx::NodeProto &node, int i,
+                                    const char *what);
   ArrayRef<int64_t> shapeOf(const onnx::NodeProto &node, int i) {
     const Entry &e = lookup(node, i);
     if (e.value)
@@ -128,6 +162,7 @@ public:
     return e.constant->shape;
   }
 
+  //===--- attributes ---------------------------------------------------===//
   const onnx::AttributeProto *attr(const onnx::NodeProto &node,
                                    StringRef name) {
     for (const auto &a : node.attribute())
@@ -143,6 +178,11 @@ public:
     const auto *a = attr(node, name);
     return a ? a->f() : dflt;
   }
+  std::string stringAttr(const onnx::NodeProto &node, StringRef name,
+                         StringRef dflt) {
+    const auto *a = attr(node, name);
+    return a ? a->s() : dflt.str();
+  }
   std::optional<SmallVector<int64_t>> intsAttr(const onnx::NodeProto &node,
                                                StringRef name) {
     const auto *a = attr(node, name);
@@ -156,123 +196,80 @@ public:
       if (llvm::find(known, a.name()) == known.end())
         fail(node, "attribute '" + a.name() + "' is not supported");
   }
-
-  Location loc(const onnx::NodeProto &node) {
-    return NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
-                                                            : node.name()));
-  }
-
   int64_t normAxis(const onnx::NodeProto &node, int64_t axis, int64_t rank) {
     if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
       fail(node, "axis " + std::to_string(axis) + " out of range for rank " +
                      std::to_string(rank));
     return axis < 0 ? axis + rank : axis;
   }
+  /// The `axes` of a reduction-like node: input `inputIndex` from
+  /// `inputOpset` on, else the attribute; normalised, sorted, unique.
+  SmallVector<int64_t> axesOf(const onnx::NodeProto &node, int inputIndex,
+                              int64_t inputOpset, int64_t rank);
 
-  void define(const onnx::NodeProto &node, Value v) {
-    values[node.output(0)] = Entry{v, std::nullopt};
-  }
-  void defineConstant(const onnx::NodeProto &node, HostTensor h) {
-    values[node.output(0)] = Entry{Value(), std::move(h)};
-  }
-
-  Value reshape(Location l, Value v, ArrayRef<int64_t> shape) {
-    auto type = RankedTensorType::get(shape, b.getF32Type());
-    if (v.getType() == type)
-      return v;
-    return b.create<pc::ReshapeOp>(l, type, v);
+  Location loc(const onnx::NodeProto &node) {
+    return NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
+                                                            : node.name()));
   }
 
-  template <typename OpTy>
-  Value binary(const onnx::NodeProto &node, Value l, Value r) {
-    auto ls = cast<RankedTensorType>(l.getType()).getShape();
-    auto rs = cast<RankedTensorType>(r.getType()).getShape();
-    FailureOr<SmallVector<int64_t>> shape = pc::broadcastShapes(ls, rs);
-    if (failed(shape))
-      fail(node, "shapes " + shapeString(ls) + " and " + shapeString(rs) +
-                     " do not broadcast");
-    return b.create<OpTy>(loc(node),
-                          RankedTensorType::get(*shape, b.getF32Type()), l, r);
-  }
-
-  /// Integer entries of a constant input (shape, axes, pads...).
-  SmallVector<int64_t> constantInts(const onnx::NodeProto &node, int i,
-                                    const char *what) {
-    const HostTensor &h = constant(node, i, what);
-    SmallVector<int64_t> r;
-    for (int64_t k = 0; k < h.size(); ++k)
-      r.push_back(h.intAt(k));
-    return r;
-  }
-  ArrayRef<int64_t> shapeOfValue(Value v) {
-    return cast<RankedTensorType>(v.getType()).getShape();
-  }
+  //===--- outputs ------------------------------------------------------===//
+  void define(const onnx::NodeProto &node, Value v) { defineOutput(node, 0, v); }
   void defineOutput(const onnx::NodeProto &node, int k, Value v) {
-    if (k < node.output_size() && !node.output(k).empty())
+    if (wantsOutput(node, k))
       values[node.output(k)] = Entry{v, std::nullopt};
+  }
+  /// Output `k` is the same tensor as input `i`.
+  void forward(const onnx::NodeProto &node, int i, int k = 0) {
+    if (wantsOutput(node, k))
+      values[node.output(k)] = lookup(node, i);
   }
   bool wantsOutput(const onnx::NodeProto &node, int k) {
     return k < node.output_size() && !node.output(k).empty();
   }
-  Value slice(Location l, Value v, ArrayRef<int64_t> starts,
-              ArrayRef<int64_t> steps, ArrayRef<int64_t> shape) {
-    if (shapeOfValue(v) == shape &&
-        llvm::all_of(starts, [](int64_t s) { return s == 0; }) &&
-        llvm::all_of(steps, [](int64_t s) { return s == 1; }))
-      return v;
-    return b.create<pc::SliceOp>(l, RankedTensorType::get(shape, b.getF32Type()),
-                                 v, b.getDenseI64ArrayAttr(starts),
-                                 b.getDenseI64ArrayAttr(steps));
+
+  //===--- graph builders -----------------------------------------------===//
+  ArrayRef<int64_t> shapeOfValue(Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
   }
+  RankedTensorType f32Type(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, b.getF32Type());
+  }
+  Value reshape(Location l, Value v, ArrayRef<int64_t> shape) {
+    auto type = f32Type(shape);
+    if (v.getType() == type)
+      return v;
+    return b.create<pc::ReshapeOp>(l, type, v);
+  }
+  template <typename OpTy>
+  Value binary(const onnx::NodeProto &node, Value l, Value r) {
+    auto ls = shapeOfValue(l), rs = shapeOfValue(r);
+    FailureOr<SmallVector<int64_t>> shape = pc::broadcastShapes(ls, rs);
+    if (failed(shape))
+      fail(node, "shapes " + shapeString(ls) + " and " + shapeString(rs) +
+                     " do not broadcast");
+    return b.create<OpTy>(loc(node), f32Type(*shape), l, r);
+  }
+  Value slice(Location l, Value v, ArrayRef<int64_t> starts,
+              ArrayRef<int64_t> steps, ArrayRef<int64_t> shape);
   /// Rows [offset, offset+count) along `axis`, unit step.
   Value sliceAxis(Location l, Value v, int64_t axis, int64_t offset,
-                  int64_t count) {
-    SmallVector<int64_t> shape(shapeOfValue(v));
-    SmallVector<int64_t> starts(shape.size(), 0), steps(shape.size(), 1);
-    starts[axis] = offset;
-    shape[axis] = count;
-    return slice(l, v, starts, steps, shape);
-  }
+                  int64_t count);
   Value scalarConstant(Location l, float v) {
-    return b.create<arith::ConstantOp>(
-        l, DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
-                                  ArrayRef<float>{v}));
+    return denseConstant(l, {}, ArrayRef<float>{v});
   }
   Value denseConstant(Location l, ArrayRef<int64_t> shape, ArrayRef<float> v) {
     return b.create<arith::ConstantOp>(
-        l, DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
-                                  v));
+        l, DenseElementsAttr::get(f32Type(shape), v));
   }
-
-  void importNode(const onnx::NodeProto &node);
-  void importSqueeze(const onnx::NodeProto &node, bool unsqueeze);
-  /// Convolution, pooling, normalisation, data movement and the elementwise
-  /// ops added with them; false if `node` is none of those.
-  bool importNNOp(const onnx::NodeProto &node);
-  void importConv(const onnx::NodeProto &node);
-  void importPool(const onnx::NodeProto &node, bool max);
-  void importBatchNorm(const onnx::NodeProto &node);
-  void importSlice(const onnx::NodeProto &node);
-  void importSplit(const onnx::NodeProto &node);
-  void importPad(const onnx::NodeProto &node);
-  void importReduce(const onnx::NodeProto &node, bool mean);
-  void importGather(const onnx::NodeProto &node);
-  void importConcat(const onnx::NodeProto &node);
-  void importClip(const onnx::NodeProto &node);
-  void importPow(const onnx::NodeProto &node);
-  /// RNN, GRU and LSTM unrolled in time; false for other ops.
-  bool importRecurrentOp(const onnx::NodeProto &node);
-  bool foldNode(const onnx::NodeProto &node);
-  void importGemm(const onnx::NodeProto &node);
-  void importMatMul(const onnx::NodeProto &node);
-  void importReshape(const onnx::NodeProto &node);
-  void importSoftmax(const onnx::NodeProto &node, bool log);
 
   const onnx::ModelProto &model;
   pcc::ImportOptions options;
   OpBuilder b;
   int64_t opset = 0;
   llvm::StringMap<Entry> values;
+
+private:
+  void importNode(const onnx::NodeProto &node);
 };
 
 } // namespace pcc::detail

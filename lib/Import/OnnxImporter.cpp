@@ -1,121 +1,145 @@
 //===- OnnxImporter.cpp - ONNX to the pc dialect --------------------------===//
 //
-// libonnx parses and checks the model; the importer walks the nodes in order,
-// folding everything computable at compile time (shape arithmetic that
-// PyTorch exports) on the host and emitting pc ops for the rest.
+// libonnx parses and checks the model; the importer classifies the
+// initializers (trainable parameters, frozen parameters, state, constants),
+// unties the initializers PyTorch's exporter aliased, and walks the nodes in
+// order through the operator registry: a node whose inputs are all
+// compile-time constants folds on the host, any other imports into pc ops.
 //
 //===----------------------------------------------------------------------===//
 #include "Importer.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/Support/FormatVariadic.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <onnx/checker.h>
-#include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <fstream>
-#include <numeric>
 
 using namespace mlir;
 
 namespace pcc::detail {
 
-static const char *kSupported =
-    "Abs, Add, AveragePool, BatchNormalization (inference), Cast (constant), "
-    "Clip, Concat, Constant, ConstantOfShape, Conv, Div, Dropout (identity), "
-    "Elu, Exp, Expand, Flatten, Gather (constant indices), Gemm, "
-    "GlobalAveragePool, GRU, Identity, LeakyRelu, Log, LogSoftmax, LSTM, "
-    "MatMul, MaxPool, Mul, Neg, Pad (constant mode), Pow (constant exponent), "
-    "ReduceMean, ReduceSum, Relu, Reshape, RNN, Shape, Sigmoid, Slice, "
-    "Softmax, Softplus, Split, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze";
-
-/// Inputs of `op` that must be compile-time constants.
-static ArrayRef<int> constantInputPositions(StringRef op) {
-  static const int none[] = {-1}, one[] = {1}, oneTwo[] = {1, 2},
-                   pad[] = {1, 2, 3}, slice[] = {1, 2, 3, 4}, bn[] = {3, 4},
-                   recurrent[] = {4};
-  if (op == "BatchNormalization")
-    return bn;
-  if (op == "Clip")
-    return oneTwo;
-  if (op == "Pad")
-    return pad;
-  if (op == "Slice")
-    return slice;
-  if (op == "RNN" || op == "GRU" || op == "LSTM")
-    return recurrent;
-  if (op == "Pow" || op == "Split" || op == "Expand" || op == "ReduceSum" ||
-      op == "ReduceMean" || op == "Squeeze" || op == "Unsqueeze" ||
-      op == "Gather" || op == "Reshape")
-    return one;
-  return none;
+std::string OpRegistry::names() const {
+  SmallVector<StringRef> keys;
+  for (const auto &e : ops)
+    keys.push_back(e.getKey());
+  llvm::sort(keys, [](StringRef a, StringRef b) {
+    return a.compare_insensitive(b) < 0;
+  });
+  return llvm::join(keys, ", ");
 }
 
-HostTensor fromTensorProto(const onnx::TensorProto &t) {
-  HostTensor h;
-  for (int64_t d : t.dims())
-    h.shape.push_back(d);
-  int64_t n = numElements(h.shape);
-  auto raw = [&](auto *dst, size_t elemSize) {
-    if (t.raw_data().size() != n * elemSize)
-      throw ImportError("tensor '" + t.name() + "' has " +
-                        std::to_string(t.raw_data().size()) +
-                        " bytes of raw data, expected " +
-                        std::to_string(n * elemSize));
-    std::memcpy(dst, t.raw_data().data(), n * elemSize);
-  };
-  // bool and int32 are both stored in int32_data unless raw.
-  auto readNarrowInts = [&](auto elem) {
-    using Elem = decltype(elem);
-    h.ints.resize(n);
-    if (t.has_raw_data()) {
-      std::vector<Elem> tmp(n);
-      raw(tmp.data(), sizeof(Elem));
-      std::copy(tmp.begin(), tmp.end(), h.ints.begin());
-    } else if (t.int32_data_size() == n) {
-      std::copy(t.int32_data().begin(), t.int32_data().end(), h.ints.begin());
-    } else {
-      throw ImportError("tensor '" + t.name() + "' has the wrong element count");
-    }
-  };
-  switch (t.data_type()) {
-  case onnx::TensorProto::FLOAT:
-    h.isFloat = true;
-    h.floats.resize(n);
-    if (t.has_raw_data())
-      raw(h.floats.data(), 4);
-    else if (t.float_data_size() == n)
-      std::copy(t.float_data().begin(), t.float_data().end(), h.floats.begin());
-    else
-      throw ImportError("tensor '" + t.name() + "' has the wrong element count");
-    break;
-  case onnx::TensorProto::INT64:
-    h.ints.resize(n);
-    if (t.has_raw_data())
-      raw(h.ints.data(), 8);
-    else if (t.int64_data_size() == n)
-      std::copy(t.int64_data().begin(), t.int64_data().end(), h.ints.begin());
-    else
-      throw ImportError("tensor '" + t.name() + "' has the wrong element count");
-    break;
-  case onnx::TensorProto::BOOL:
-    readNarrowInts(uint8_t());
-    break;
-  case onnx::TensorProto::INT32:
-    readNarrowInts(int32_t());
-    break;
-  default:
-    throw ImportError("tensor '" + t.name() + "' has element type " +
-                      onnx::TensorProto::DataType_Name(
-                          (onnx::TensorProto::DataType)t.data_type()) +
-                      "; only float32, int64, int32 and bool are supported");
+const OpRegistry &opRegistry() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    registerMathOps(r);
+    registerShapeOps(r);
+    registerNNOps(r);
+    registerRecurrentOps(r);
+    return r;
+  }();
+  return registry;
+}
+
+Value Importer::tensor(const onnx::NodeProto &node, int i) {
+  const Entry &e = lookup(node, i);
+  if (e.value)
+    return e.value;
+  const HostTensor &h = *e.constant;
+  std::vector<float> data(h.size());
+  for (int64_t k = 0; k < h.size(); ++k)
+    data[k] = h.at(k);
+  return denseConstant(loc(node), h.shape, data);
+}
+
+SmallVector<int64_t> Importer::constantInts(const onnx::NodeProto &node, int i,
+                                            const char *what) {
+  const HostTensor &h = constant(node, i, what);
+  if (h.isFloat())
+    fail(node, Twine(what) + " (input '" + node.input(i) +
+                   "') must be integers, got FLOAT");
+  return SmallVector<int64_t>(h.ints.begin(), h.ints.end());
+}
+
+SmallVector<int64_t> Importer::axesOf(const onnx::NodeProto &node,
+                                      int inputIndex, int64_t inputOpset,
+                                      int64_t rank) {
+  SmallVector<int64_t> axes;
+  if (opset >= inputOpset && hasInput(node, inputIndex))
+    axes = constantInts(node, inputIndex, "axes");
+  else if (auto a = intsAttr(node, "axes"))
+    axes = *a;
+  for (int64_t &a : axes)
+    a = normAxis(node, a, rank);
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  return axes;
+}
+
+Value Importer::slice(Location l, Value v, ArrayRef<int64_t> starts,
+                      ArrayRef<int64_t> steps, ArrayRef<int64_t> shape) {
+  if (shapeOfValue(v) == shape &&
+      llvm::all_of(starts, [](int64_t s) { return s == 0; }) &&
+      llvm::all_of(steps, [](int64_t s) { return s == 1; }))
+    return v;
+  return b.create<pc::SliceOp>(l, f32Type(shape), v,
+                               b.getDenseI64ArrayAttr(starts),
+                               b.getDenseI64ArrayAttr(steps));
+}
+
+Value Importer::sliceAxis(Location l, Value v, int64_t axis, int64_t offset,
+                          int64_t count) {
+  SmallVector<int64_t> shape(shapeOfValue(v));
+  SmallVector<int64_t> starts(shape.size(), 0), steps(shape.size(), 1);
+  starts[axis] = offset;
+  shape[axis] = count;
+  return slice(l, v, starts, steps, shape);
+}
+
+namespace {
+
+/// How the graph's nodes read one tensor name.
+struct UseSummary {
+  bool asValue = false, asState = false;
+  const onnx::NodeProto *stateReader = nullptr, *valueReader = nullptr;
+};
+
+/// The static shape of model input `input`: --input-shape, else the
+/// declared dims with --batch for dimension 0.
+SmallVector<int64_t> inputShape(const onnx::ValueInfoProto &input,
+                                const pcc::ImportOptions &options) {
+  const auto &dims = input.type().tensor_type().shape().dim();
+  auto given = options.inputShapes.find(input.name());
+  if (given != options.inputShapes.end()) {
+    if (input.type().tensor_type().has_shape() &&
+        (size_t)dims.size() != given->second.size())
+      throw ImportError("--input-shape gives input '" + input.name() + "' " +
+                        std::to_string(given->second.size()) +
+                        " dimensions; the model declares " +
+                        std::to_string(dims.size()));
+    return SmallVector<int64_t>(given->second.begin(), given->second.end());
   }
-  return h;
+  SmallVector<int64_t> shape;
+  for (int d = 0; d < dims.size(); ++d) {
+    if (d == 0 && options.batch > 0) {
+      shape.push_back(options.batch);
+      continue;
+    }
+    if (!dims[d].has_dim_value() || dims[d].dim_value() <= 0)
+      throw ImportError(
+          "input '" + input.name() + "' dimension " + std::to_string(d) +
+          " is not static" +
+          (d == 0 ? " (give the batch size with --batch=N or the shape with "
+                    "--input-shape=" +
+                        input.name() + ":d0,d1,...)"
+                  : " (give its shape with --input-shape=" + input.name() +
+                        ":d0,d1,...)"));
+    shape.push_back(dims[d].dim_value());
+  }
+  return shape;
 }
+
+} // namespace
 
 OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &imp : model.opset_import())
@@ -123,70 +147,167 @@ OwningOpRef<ModuleOp> Importer::run() {
       opset = imp.version();
   if (opset < 1)
     throw ImportError("model imports no default-domain opset");
+  const OpRegistry &registry = opRegistry();
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
   b.setInsertionPointToEnd(module->getBody());
 
-  llvm::StringMap<const onnx::TensorProto *> initializers;
+  llvm::StringSet<> initializerNames;
   for (const auto &init : graph().initializer())
-    initializers[init.name()] = &init;
+    initializerNames.insert(init.name());
+
+  // PyTorch's exporter deduplicates initializers that happen to hold equal
+  // values (zero biases, a running mean equal to a zero bias) and reads the
+  // copies through Identity nodes. Each Identity output of an initializer is
+  // a tensor of its own, with the initializer's value: untie them. An
+  // initializer read directly by several nodes stays one tensor (real
+  // weight sharing).
+  llvm::StringMap<std::string> aliasSource; // Identity output -> initializer
+  llvm::StringMap<SmallVector<std::string>> aliasesOf;
+  for (const auto &node : graph().node()) {
+    if (node.op_type() != "Identity" || node.input_size() != 1 ||
+        node.output_size() != 1)
+      continue;
+    StringRef in = node.input(0);
+    std::string source;
+    if (initializerNames.contains(in))
+      source = in.str();
+    else if (auto it = aliasSource.find(in); it != aliasSource.end())
+      source = it->second;
+    else
+      continue;
+    aliasSource[node.output(0)] = source;
+    aliasesOf[source].push_back(node.output(0));
+  }
+
+  // How every tensor is read.
+  llvm::StringMap<UseSummary> uses;
+  for (const auto &node : graph().node()) {
+    if (aliasSource.count(node.output_size() ? node.output(0) : ""))
+      continue;
+    const OpSpec *spec = registry.lookup(node.op_type());
+    for (int i = 0; i < node.input_size(); ++i) {
+      if (node.input(i).empty())
+        continue;
+      InputUse use = spec ? spec->useOf(node, i, opset) : InputUse::Value;
+      UseSummary &u = uses[node.input(i)];
+      if (use == InputUse::State) {
+        u.asState = true;
+        u.stateReader = &node;
+      } else if (use == InputUse::Value) {
+        u.asValue = true;
+        u.valueReader = &node;
+      }
+    }
+  }
+  for (const auto &o : graph().output())
+    uses[o.name()].asValue = true;
 
   // Model inputs: graph inputs that are not initializers.
-  SmallVector<Type> argTypes;
-  SmallVector<std::pair<std::string, std::string>> argNames; // name, role
+  struct Arg {
+    std::string name, role;
+    Type type;
+    std::optional<HostTensor> init;
+  };
+  SmallVector<Arg> args;
+  llvm::StringSet<> inputNames;
+  std::string inputList;
+  for (const auto &input : graph().input())
+    if (!initializerNames.contains(input.name())) {
+      inputNames.insert(input.name());
+      inputList += (inputList.empty() ? "" : ", ") + input.name();
+    }
+  for (const auto &given : options.inputShapes)
+    if (!inputNames.contains(given.first))
+      throw ImportError("--input-shape names '" + given.first +
+                        "', which is not a model input (inputs: " + inputList +
+                        ")");
   for (const auto &input : graph().input()) {
-    if (initializers.count(input.name()))
+    if (initializerNames.contains(input.name()))
       continue;
     const auto &type = input.type();
     if (!type.has_tensor_type() ||
         type.tensor_type().elem_type() != onnx::TensorProto::FLOAT)
       throw ImportError("input '" + input.name() +
                         "' must be a float32 tensor");
-    SmallVector<int64_t> shape;
-    const auto &dims = type.tensor_type().shape().dim();
-    for (int d = 0; d < dims.size(); ++d) {
-      if (d == 0 && options.batch > 0) {
-        shape.push_back(options.batch);
-        continue;
-      }
-      if (!dims[d].has_dim_value() || dims[d].dim_value() <= 0)
-        throw ImportError(
-            "input '" + input.name() + "' dimension " + std::to_string(d) +
-            " is not static" +
-            (d == 0 ? " (give the batch size with --batch=N)" : ""));
-      shape.push_back(dims[d].dim_value());
-    }
-    argTypes.push_back(RankedTensorType::get(shape, b.getF32Type()));
-    argNames.push_back({input.name(), "input"});
+    args.push_back({input.name(), "input",
+                    f32Type(inputShape(input, options)), std::nullopt});
   }
-  if (argTypes.empty())
+  if (args.empty())
     throw ImportError("the model has no inputs");
-  size_t numInputs = argTypes.size();
-
-  // Float initializers are trainable parameters; integer ones are constants,
-  // and so are float ones read only where a constant is required (batch
-  // norm statistics, clip bounds, exponents, pad values).
-  llvm::StringMap<bool> onlyConstantUses;
-  for (const auto &node : graph().node()) {
-    ArrayRef<int> positions = constantInputPositions(node.op_type());
-    for (int i = 0; i < node.input_size(); ++i) {
-      bool isConst = llvm::is_contained(positions, i);
-      auto [it, inserted] = onlyConstantUses.try_emplace(node.input(i), isConst);
-      if (!inserted)
-        it->second &= isConst;
+  if (options.batch > 0) {
+    // --batch must mean one dimension of the model: dimension 0 of every
+    // input, where the declared inputs agree on it.
+    std::string first;
+    int64_t firstDim = 0;
+    for (const auto &input : graph().input()) {
+      if (!inputNames.contains(input.name()) ||
+          options.inputShapes.count(input.name()))
+        continue;
+      const auto &dims = input.type().tensor_type().shape().dim();
+      if (dims.empty())
+        throw ImportError("--batch: input '" + input.name() +
+                          "' is a scalar; give shapes with --input-shape");
+      int64_t d = dims[0].has_dim_value() ? dims[0].dim_value() : -1;
+      if (first.empty()) {
+        first = input.name();
+        firstDim = d;
+      } else if (d != firstDim) {
+        throw ImportError(
+            "--batch is ambiguous: inputs '" + first + "' and '" +
+            input.name() +
+            "' differ in dimension 0; give every input's shape with "
+            "--input-shape=NAME:d0,d1,...");
+      }
     }
   }
-  SmallVector<HostTensor> paramData;
+  size_t numInputs = args.size();
+
+  // Initializers, each followed by its untied aliases. Float tensors read
+  // as graph values are parameters (frozen with --freeze), those read as
+  // running estimates are state, everything else is a constant.
+  llvm::StringSet<> frozen, known;
+  for (const std::string &name : options.freeze)
+    frozen.insert(name);
+  SmallVector<Arg> params, states;
+  auto classify = [&](const std::string &name, HostTensor h) {
+    known.insert(name);
+    const UseSummary &u = uses.lookup(name);
+    if (u.asState) {
+      if (!h.isFloat())
+        throw ImportError("initializer '" + name +
+                          "' is state (a running estimate) but not float32");
+      if (u.asValue)
+        throw ImportError(
+            "initializer '" + name + "' is state of node '" +
+            u.stateReader->name() + "' and also read as a tensor by node '" +
+            u.valueReader->name() + "'");
+      auto type = f32Type(h.shape);
+      states.push_back({name, "state", type, std::move(h)});
+      values[name] = Entry{}; // bound to its argument below
+      return;
+    }
+    if (!h.isFloat() || !u.asValue) {
+      values[name] = Entry{Value(), std::move(h)};
+      return;
+    }
+    auto type = f32Type(h.shape);
+    params.push_back({name, frozen.contains(name) ? "frozen" : "param", type,
+                      std::move(h)});
+    values[name] = Entry{};
+  };
   for (const auto &init : graph().initializer()) {
     HostTensor h = fromTensorProto(init);
-    if (!h.isFloat || onlyConstantUses.lookup(init.name())) {
-      values[init.name()] = Entry{Value(), std::move(h)};
-      continue;
-    }
-    argTypes.push_back(RankedTensorType::get(h.shape, b.getF32Type()));
-    argNames.push_back({init.name(), "param"});
-    paramData.push_back(std::move(h));
+    for (const std::string &alias : aliasesOf.lookup(init.name()))
+      classify(alias, h);
+    classify(init.name(), std::move(h));
   }
+  for (const auto &name : frozen)
+    if (!known.contains(name.getKey()))
+      throw ImportError("--freeze names '" + name.getKey().str() +
+                        "', which is not an initializer of the model");
+  args.append(params.begin(), params.end());
+  args.append(states.begin(), states.end());
 
   std::string outName = options.output;
   if (outName.empty()) {
@@ -201,25 +322,29 @@ OwningOpRef<ModuleOp> Importer::run() {
     outName = graph().output(0).name();
   }
 
-  auto func = b.create<func::FuncOp>(
-      b.getUnknownLoc(), "forward", b.getFunctionType(argTypes, {}));
+  SmallVector<Type> argTypes;
+  for (const Arg &a : args)
+    argTypes.push_back(a.type);
+  auto func = b.create<func::FuncOp>(b.getUnknownLoc(), "forward",
+                                     b.getFunctionType(argTypes, {}));
   func->setAttr("pc.graph", b.getUnitAttr());
   Block *entry = func.addEntryBlock();
-  for (auto [i, nameRole] : llvm::enumerate(argNames)) {
-    func.setArgAttr(i, "pc.name", b.getStringAttr(nameRole.first));
-    func.setArgAttr(i, "pc.role", b.getStringAttr(nameRole.second));
-    values[nameRole.first] = Entry{entry->getArgument(i), std::nullopt};
-    if (i >= numInputs) {
-      const HostTensor &h = paramData[i - numInputs];
-      auto type = cast<RankedTensorType>(argTypes[i]);
+  for (auto [i, a] : llvm::enumerate(args)) {
+    func.setArgAttr(i, "pc.name", b.getStringAttr(a.name));
+    func.setArgAttr(i, "pc.role", b.getStringAttr(a.role));
+    values[a.name] = Entry{entry->getArgument(i), std::nullopt};
+    if (a.init)
       func.setArgAttr(i, "pc.init",
-                      DenseElementsAttr::get(type, ArrayRef<float>(h.floats)));
-    }
+                      DenseElementsAttr::get(cast<RankedTensorType>(a.type),
+                                             ArrayRef<float>(a.init->floats)));
   }
   b.setInsertionPointToStart(entry);
 
-  for (const auto &node : graph().node())
+  for (const auto &node : graph().node()) {
+    if (node.output_size() == 1 && aliasSource.count(node.output(0)))
+      continue; // an untied alias: its own argument or constant
     importNode(node);
+  }
 
   auto it = values.find(outName);
   if (it == values.end())
@@ -228,10 +353,25 @@ OwningOpRef<ModuleOp> Importer::run() {
     throw ImportError("graph output '" + outName +
                       "' is a constant: nothing to train");
   Value out = it->second.value;
-  if (isa<BlockArgument>(out)) // y = Identity(x): the output needs a vertex
+  auto argOut = dyn_cast<BlockArgument>(out);
+  if (argOut && argOut.getArgNumber() >= numInputs)
+    throw ImportError("graph output '" + outName +
+                      "' is an initializer, not computed from an input");
+  if (argOut) // y = Identity(x): the output needs a vertex
     out = b.create<pc::ReshapeOp>(b.getUnknownLoc(), out.getType(), out);
   b.create<func::ReturnOp>(b.getUnknownLoc(), out);
   func.setType(b.getFunctionType(argTypes, {out.getType()}));
+  func.setResultAttr(0, "pc.name", b.getStringAttr(outName));
+  if (options.batch > 0) {
+    ArrayRef<int64_t> os = shapeOfValue(out);
+    if (os.empty() || os[0] != options.batch)
+      throw ImportError(
+          "--batch=" + std::to_string(options.batch) +
+          " set dimension 0 of the inputs, but the output '" + outName +
+          "' is " + shapeString(os) +
+          ": dimension 0 is not the batch; give the inputs' shapes with "
+          "--input-shape=NAME:d0,d1,...");
+  }
 
   // Drop what the output does not need (other outputs of multi-output
   // nodes, unused branches); every op emitted here is pure.
@@ -242,7 +382,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     if (op->use_empty())
       op->erase();
 
-  // Parameters no vertex reads are dropped: they cannot be trained.
+  // Parameters and state no vertex reads are dropped: they cannot be
+  // trained.
   llvm::BitVector unused(func.getNumArguments());
   for (unsigned i = numInputs; i < func.getNumArguments(); ++i)
     if (func.getArgument(i).use_empty())
@@ -251,463 +392,42 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
-//===----------------------------------------------------------------------===//
-// Host folding of compile-time constants (shape arithmetic)
-//===----------------------------------------------------------------------===//
-
-bool Importer::foldNode(const onnx::NodeProto &node) {
-  const std::string &op = node.op_type();
-  if (op == "Constant") {
-    HostTensor h;
-    if (const auto *a = attr(node, "value")) {
-      h = fromTensorProto(a->t());
-    } else if (const auto *a = attr(node, "value_float")) {
-      h.isFloat = true;
-      h.floats = {a->f()};
-    } else if (const auto *a = attr(node, "value_floats")) {
-      h.isFloat = true;
-      h.floats.assign(a->floats().begin(), a->floats().end());
-      h.shape = {(int64_t)h.floats.size()};
-    } else if (const auto *a = attr(node, "value_int")) {
-      h.ints = {a->i()};
-    } else if (const auto *a = attr(node, "value_ints")) {
-      h.ints.assign(a->ints().begin(), a->ints().end());
-      h.shape = {(int64_t)h.ints.size()};
-    } else {
-      fail(node, "needs one of value, value_float(s), value_int(s)");
-    }
-    defineConstant(node, std::move(h));
-    return true;
-  }
-  if (op == "Shape") {
-    HostTensor h;
-    for (int64_t d : shapeOf(node, 0))
-      h.ints.push_back(d);
-    int64_t rank = h.ints.size();
-    int64_t start = intAttr(node, "start", 0), end = intAttr(node, "end", rank);
-    start = std::clamp(start < 0 ? start + rank : start, (int64_t)0, rank);
-    end = std::clamp(end < 0 ? end + rank : end, (int64_t)0, rank);
-    h.ints = std::vector<int64_t>(h.ints.begin() + start,
-                                  h.ints.begin() + std::max(start, end));
-    h.shape = {(int64_t)h.ints.size()};
-    defineConstant(node, std::move(h));
-    return true;
-  }
-
-  // The rest fold only when every input is a compile-time constant.
-  for (int i = 0; i < node.input_size(); ++i)
-    if (!node.input(i).empty() && !lookup(node, i).constant)
-      return false;
-
-  if (op == "Identity") {
-    defineConstant(node, *lookup(node, 0).constant);
-    return true;
-  }
-  if (op == "Gather") {
-    const HostTensor &data = *lookup(node, 0).constant;
-    const HostTensor &idx = *lookup(node, 1).constant;
-    if (data.shape.size() != 1)
-      return false; // imported as a graph op on the materialised constant
-    HostTensor h;
-    h.isFloat = data.isFloat;
-    h.shape = idx.shape;
-    int64_t n = data.size();
-    for (int64_t k = 0; k < idx.size(); ++k) {
-      int64_t j = idx.intAt(k);
-      if (j < -n || j >= n)
-        fail(node, "index " + std::to_string(j) + " out of range");
-      j = j < 0 ? j + n : j;
-      if (h.isFloat)
-        h.floats.push_back(data.floats[j]);
-      else
-        h.ints.push_back(data.ints[j]);
-    }
-    defineConstant(node, std::move(h));
-    return true;
-  }
-  if (op == "Unsqueeze" || op == "Squeeze") {
-    HostTensor h = *lookup(node, 0).constant;
-    SmallVector<int64_t> axes;
-    if (opset >= 13 && hasInput(node, 1)) {
-      const HostTensor &a = *lookup(node, 1).constant;
-      for (int64_t k = 0; k < a.size(); ++k)
-        axes.push_back(a.intAt(k));
-    } else if (auto a = intsAttr(node, "axes")) {
-      axes = *a;
-    }
-    if (op == "Unsqueeze") {
-      int64_t rank = h.shape.size() + axes.size();
-      for (int64_t &a : axes)
-        a = a < 0 ? a + rank : a;
-      llvm::sort(axes);
-      for (int64_t a : axes)
-        h.shape.insert(h.shape.begin() + std::min<int64_t>(a, h.shape.size()), 1);
-    } else {
-      SmallVector<int64_t> kept;
-      int64_t rank = h.shape.size();
-      for (int64_t &a : axes)
-        a = a < 0 ? a + rank : a;
-      for (int64_t d = 0; d < rank; ++d)
-        if (axes.empty() ? h.shape[d] != 1 : !llvm::is_contained(axes, d))
-          kept.push_back(h.shape[d]);
-      h.shape = kept;
-    }
-    defineConstant(node, std::move(h));
-    return true;
-  }
-  if (op == "Concat") {
-    HostTensor h;
-    h.isFloat = lookup(node, 0).constant->isFloat;
-    for (int i = 0; i < node.input_size(); ++i) {
-      const HostTensor &p = *lookup(node, i).constant;
-      if (p.shape.size() > 1)
-        return false; // imported as a graph op
-      for (int64_t k = 0; k < p.size(); ++k) {
-        if (h.isFloat)
-          h.floats.push_back(p.at(k));
-        else
-          h.ints.push_back(p.intAt(k));
-      }
-    }
-    h.shape = {h.size()};
-    defineConstant(node, std::move(h));
-    return true;
-  }
-  if (op == "Expand") {
-    const HostTensor &x = *lookup(node, 0).constant;
-    const HostTensor &s = *lookup(node, 1).constant;
-    SmallVector<int64_t> target;
-    for (int64_t k = 0; k < s.size(); ++k)
-      target.push_back(s.intAt(k));
-    FailureOr<SmallVector<int64_t>> shape = pc::broadcastShapes(x.shape, target);
-    if (failed(shape))
-      fail(node, "input " + shapeString(x.shape) + " does not broadcast to " +
-                     shapeString(target));
-    HostTensor h;
-    h.isFloat = x.isFloat;
-    h.shape = *shape;
-    int64_t n = numElements(h.shape), rank = h.shape.size();
-    int64_t lead = rank - x.shape.size();
-    for (int64_t flat = 0; flat < n; ++flat) {
-      int64_t rest = flat, src = 0, stride = 1;
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        int64_t i = rest % h.shape[d];
-        rest /= h.shape[d];
-        if (d >= lead) {
-          int64_t xd = x.shape[d - lead];
-          src += (xd == 1 ? 0 : i) * stride;
-          stride *= xd;
-        }
-      }
-      if (h.isFloat)
-        h.floats.push_back(x.floats[src]);
-      else
-        h.ints.push_back(x.ints[src]);
-    }
-    defineConstant(node, std::move(h));
-    return true;
-  }
-  if (op == "ConstantOfShape") {
-    const HostTensor &s = *lookup(node, 0).constant;
-    HostTensor h;
-    for (int64_t k = 0; k < s.size(); ++k)
-      h.shape.push_back(s.intAt(k));
-    double fillValue = 0;
-    h.isFloat = true;
-    if (const auto *a = attr(node, "value")) {
-      HostTensor v = fromTensorProto(a->t());
-      h.isFloat = v.isFloat;
-      fillValue = v.at(0);
-    }
-    int64_t n = numElements(h.shape);
-    if (h.isFloat)
-      h.floats.assign(n, fillValue);
-    else
-      h.ints.assign(n, (int64_t)fillValue);
-    defineConstant(node, std::move(h));
-    return true;
-  }
-  if (op == "Cast") {
-    HostTensor h = *lookup(node, 0).constant;
-    int64_t to = intAttr(node, "to", 0);
-    if (to == onnx::TensorProto::FLOAT && !h.isFloat) {
-      h.floats.assign(h.ints.begin(), h.ints.end());
-      h.ints.clear();
-      h.isFloat = true;
-    } else if ((to == onnx::TensorProto::INT64 ||
-                to == onnx::TensorProto::INT32) &&
-               h.isFloat) {
-      for (float f : h.floats)
-        h.ints.push_back((int64_t)f);
-      h.floats.clear();
-      h.isFloat = false;
-    }
-    defineConstant(node, std::move(h));
-    return true;
-  }
-  return false;
-}
-
-//===----------------------------------------------------------------------===//
-// Graph ops
-//===----------------------------------------------------------------------===//
-
-void Importer::importGemm(const onnx::NodeProto &node) {
-  rejectAttrsExcept(node, {"alpha", "beta", "transA", "transB"});
-  Value a = tensor(node, 0), bm = tensor(node, 1);
-  auto as = cast<RankedTensorType>(a.getType()).getShape();
-  auto bs = cast<RankedTensorType>(bm.getType()).getShape();
-  if (as.size() != 2 || bs.size() != 2)
-    fail(node, "A and B must be 2-D, got " + shapeString(as) + " and " +
-                   shapeString(bs));
-  bool ta = intAttr(node, "transA", 0), tb = intAttr(node, "transB", 0);
-  int64_t m = ta ? as[1] : as[0], k = ta ? as[0] : as[1];
-  int64_t k2 = tb ? bs[1] : bs[0], n = tb ? bs[0] : bs[1];
-  if (k != k2)
-    fail(node, "inner dimensions differ: A " + shapeString(as) + ", B " +
-                   shapeString(bs));
-  Location l = loc(node);
-  auto scalar = [&](float v) -> Value {
-    return b.create<arith::ConstantOp>(
-        l, DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
-                                  ArrayRef<float>{v}));
-  };
-  Value y = b.create<pc::MatMulOp>(
-      l, RankedTensorType::get({m, n}, b.getF32Type()), a, bm, ta, tb);
-  float alpha = floatAttr(node, "alpha", 1.0f), beta = floatAttr(node, "beta", 1.0f);
-  if (alpha != 1.0f)
-    y = binary<pc::MulOp>(node, y, scalar(alpha));
-  if (hasInput(node, 2) && beta != 0.0f) {
-    Value c = tensor(node, 2);
-    auto cs = cast<RankedTensorType>(c.getType()).getShape();
-    FailureOr<SmallVector<int64_t>> bc = pc::broadcastShapes(cs, {m, n});
-    if (failed(bc) || (*bc)[0] != m || (*bc)[1] != n)
-      fail(node, "C " + shapeString(cs) + " does not broadcast to " +
-                     shapeString({m, n}));
-    if (beta != 1.0f)
-      c = binary<pc::MulOp>(node, c, scalar(beta));
-    y = binary<pc::AddOp>(node, y, c);
-  }
-  define(node, y);
-}
-
-void Importer::importMatMul(const onnx::NodeProto &node) {
-  Value a = tensor(node, 0), bm = tensor(node, 1);
-  auto as = cast<RankedTensorType>(a.getType()).getShape();
-  auto bs = cast<RankedTensorType>(bm.getType()).getShape();
-  if (as.size() < 2 || bs.size() != 2)
-    fail(node, "supported forms are N-D x 2-D with N >= 2; got " +
-                   shapeString(as) + " x " + shapeString(bs));
-  if (as.back() != bs[0])
-    fail(node, "inner dimensions differ: " + shapeString(as) + " x " +
-                   shapeString(bs));
-  Location l = loc(node);
-  int64_t rows = numElements(as) / as.back();
-  Value a2 = reshape(l, a, {rows, as.back()});
-  Value y = b.create<pc::MatMulOp>(
-      l, RankedTensorType::get({rows, bs[1]}, b.getF32Type()), a2, bm, false,
-      false);
-  SmallVector<int64_t> outShape(as.begin(), as.end());
-  outShape.back() = bs[1];
-  define(node, reshape(l, y, outShape));
-}
-
-void Importer::importReshape(const onnx::NodeProto &node) {
-  Value x = tensor(node, 0);
-  auto in = cast<RankedTensorType>(x.getType()).getShape();
-  SmallVector<int64_t> target;
-  if (opset >= 5) {
-    const HostTensor &s = constant(node, 1, "the shape");
-    for (int64_t k = 0; k < s.size(); ++k)
-      target.push_back(s.intAt(k));
-  } else if (auto s = intsAttr(node, "shape")) {
-    target = *s;
-  }
-  bool allowZero = intAttr(node, "allowzero", 0);
-  int64_t inferred = -1, known = 1;
-  for (auto [i, d] : llvm::enumerate(target)) {
-    if (d == 0 && !allowZero) {
-      if (i >= in.size())
-        fail(node, "shape entry 0 at position " + std::to_string(i) +
-                       " has no input dimension to copy");
-      d = in[i];
-    }
-    if (d == -1) {
-      if (inferred >= 0)
-        fail(node, "more than one -1 in the target shape");
-      inferred = i;
-      continue;
-    }
-    if (d < 0)
-      fail(node, "invalid target dimension " + std::to_string(d));
-    known *= d;
-  }
-  int64_t total = numElements(in);
-  if (inferred >= 0) {
-    if (known == 0 || total % known)
-      fail(node, "cannot reshape " + shapeString(in) + " to " +
-                     shapeString(target));
-    target[inferred] = total / known;
-  }
-  if (numElements(target) != total)
-    fail(node, "cannot reshape " + shapeString(in) + " to " +
-                   shapeString(target));
-  define(node, reshape(loc(node), x, target));
-}
-
-void Importer::importSoftmax(const onnx::NodeProto &node, bool log) {
-  Value x = tensor(node, 0);
-  auto shape = cast<RankedTensorType>(x.getType()).getShape();
-  int64_t rank = shape.size();
-  Location l = loc(node);
-  auto make = [&](Value v, int64_t axis) -> Value {
-    if (log)
-      return b.create<pc::LogSoftmaxOp>(l, v, axis);
-    return b.create<pc::SoftmaxOp>(l, v, axis);
-  };
-  if (opset >= 13) {
-    int64_t axis = normAxis(node, intAttr(node, "axis", -1), rank);
-    define(node, make(x, axis));
-    return;
-  }
-  // Before opset 13 the input is coerced to 2-D at `axis`.
-  int64_t axis = normAxis(node, intAttr(node, "axis", 1), rank);
-  int64_t outer = numElements(shape.take_front(axis));
-  Value flat = reshape(l, x, {outer, numElements(shape) / outer});
-  define(node, reshape(l, make(flat, 1), shape));
-}
-
-void Importer::importSqueeze(const onnx::NodeProto &node, bool unsqueeze) {
-  Value x = tensor(node, 0);
-  auto xs = shapeOfValue(x);
-  SmallVector<int64_t> axes;
-  if (opset >= 13 && hasInput(node, 1))
-    axes = constantInts(node, 1, "axes");
-  else if (auto a = intsAttr(node, "axes"))
-    axes = *a;
-  int64_t rank = xs.size() + (unsqueeze ? axes.size() : 0);
-  for (int64_t &a : axes)
-    a = normAxis(node, a, rank);
-  SmallVector<int64_t> out;
-  if (unsqueeze) {
-    llvm::sort(axes);
-    if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
-      fail(node, "axes repeat");
-    out.assign(xs.begin(), xs.end());
-    for (int64_t a : axes)
-      out.insert(out.begin() + a, 1);
-  } else {
-    for (int64_t d = 0; d < rank; ++d) {
-      bool drop = axes.empty() ? xs[d] == 1 : llvm::is_contained(axes, d);
-      if (drop && xs[d] != 1)
-        fail(node, "cannot squeeze axis " + std::to_string(d) + " of size " +
-                       std::to_string(xs[d]));
-      if (!drop)
-        out.push_back(xs[d]);
-    }
-  }
-  define(node, reshape(loc(node), x, out));
-}
-
 void Importer::importNode(const onnx::NodeProto &node) {
   if (node.output_size() < 1)
     fail(node, "has no outputs");
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     fail(node, "operators of domain '" + node.domain() +
                    "' are not supported");
-  if (foldNode(node))
-    return;
-  const std::string &op = node.op_type();
-  Location l = loc(node);
-  if (op == "Gemm")
-    return importGemm(node);
-  if (op == "MatMul")
-    return importMatMul(node);
-  if (op == "Reshape")
-    return importReshape(node);
-  if (op == "Softmax" || op == "LogSoftmax")
-    return importSoftmax(node, op == "LogSoftmax");
-  if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div") &&
-      attr(node, "broadcast"))
-    fail(node, "the legacy 'broadcast' attribute (opset < 7) is not supported");
-  if (op == "Add")
-    return define(node, binary<pc::AddOp>(node, tensor(node, 0), tensor(node, 1)));
-  if (op == "Sub")
-    return define(node, binary<pc::SubOp>(node, tensor(node, 0), tensor(node, 1)));
-  if (op == "Mul")
-    return define(node, binary<pc::MulOp>(node, tensor(node, 0), tensor(node, 1)));
-  if (op == "Div")
-    return define(node, binary<pc::DivOp>(node, tensor(node, 0), tensor(node, 1)));
-  if (op == "Neg")
-    return define(node, b.create<pc::NegOp>(l, tensor(node, 0)));
-  if (op == "Relu")
-    return define(node, b.create<pc::ReluOp>(l, tensor(node, 0)));
-  if (op == "Sigmoid")
-    return define(node, b.create<pc::SigmoidOp>(l, tensor(node, 0)));
-  if (op == "Tanh")
-    return define(node, b.create<pc::TanhOp>(l, tensor(node, 0)));
-  if (op == "Exp")
-    return define(node, b.create<pc::ExpOp>(l, tensor(node, 0)));
-  if (op == "Log")
-    return define(node, b.create<pc::LogOp>(l, tensor(node, 0)));
-  if (op == "LeakyRelu")
-    return define(node, b.create<pc::LeakyReluOp>(
-                            l, tensor(node, 0),
-                            b.getF32FloatAttr(floatAttr(node, "alpha", 0.01f))));
-  if (op == "Identity") {
-    values[node.output(0)] = lookup(node, 0);
-    return;
-  }
-  if (op == "Flatten") {
-    Value x = tensor(node, 0);
-    auto shape = cast<RankedTensorType>(x.getType()).getShape();
-    int64_t rank = shape.size();
-    int64_t axis = intAttr(node, "axis", 1);
-    if (axis < -rank || axis > rank)
-      fail(node, "axis " + std::to_string(axis) + " out of range for rank " +
-                     std::to_string(rank));
-    axis = axis < 0 ? axis + rank : axis;
-    int64_t outer = numElements(shape.take_front(axis));
-    return define(node, reshape(l, x, {outer, numElements(shape) / outer}));
-  }
-  if (op == "Transpose") {
-    Value x = tensor(node, 0);
-    auto shape = cast<RankedTensorType>(x.getType()).getShape();
-    int64_t rank = shape.size();
-    SmallVector<int64_t> perm;
-    if (auto p = intsAttr(node, "perm"))
-      perm = *p;
-    else
-      for (int64_t i = rank - 1; i >= 0; --i)
-        perm.push_back(i);
-    if ((int64_t)perm.size() != rank)
-      fail(node, "perm has " + std::to_string(perm.size()) +
-                     " entries for rank " + std::to_string(rank));
-    SmallVector<int64_t> out;
-    SmallVector<bool> seen(rank, false);
-    for (int64_t p : perm) {
-      if (p < 0 || p >= rank || seen[p])
-        fail(node, "perm is not a permutation of 0.." + std::to_string(rank - 1));
-      seen[p] = true;
-      out.push_back(shape[p]);
+  const OpSpec *spec = opRegistry().lookup(node.op_type());
+  if (!spec)
+    fail(node, "operator is not supported; supported operators: " +
+                   opRegistry().names());
+  int runTimeInput = -1;
+  for (int i = 0; i < node.input_size(); ++i)
+    if (hasInput(node, i) && !isConstant(node, i)) {
+      runTimeInput = i;
+      break;
     }
-    return define(node, b.create<pc::TransposeOp>(
-                            l, RankedTensorType::get(out, b.getF32Type()), x,
-                            b.getDenseI64ArrayAttr(perm)));
+  if (spec->fold && (runTimeInput < 0 || spec->foldsOnShapes)) {
+    if (Folded folded = spec->fold(*this, node)) {
+      for (auto [k, t] : llvm::enumerate(*folded))
+        if (wantsOutput(node, k))
+          values[node.output(k)] = Entry{Value(), std::move(t)};
+      return;
+    }
   }
-  if (op == "Squeeze" || op == "Unsqueeze")
-    return importSqueeze(node, op == "Unsqueeze");
-  if (importNNOp(node) || importRecurrentOp(node))
-    return;
-  if (op == "ConstantOfShape" || op == "Cast")
-    fail(node, "is supported only on compile-time constants");
-  fail(node, Twine("operator is not supported; supported operators: ") +
-                 kSupported);
+  if (!spec->import)
+    fail(node, "is supported only on compile-time constants; input '" +
+                   node.input(runTimeInput) + "' is computed at run time");
+  spec->import(*this, node);
 }
 
 } // namespace pcc::detail
 
-const char *pcc::supportedOnnxOperators() { return pcc::detail::kSupported; }
+const char *pcc::supportedOnnxOperators() {
+  static const std::string names = pcc::detail::opRegistry().names();
+  return names.c_str();
+}
 
 OwningOpRef<ModuleOp> pcc::importOnnxFile(MLIRContext &context,
                                           const std::string &path,

@@ -9,6 +9,8 @@
 
 struct pcc_rt_model {
   float **params, **grads, **moments, **velocities;
+  /* The state, and where a training step writes the next state. */
+  float **states, **next_states;
   double learning_rate, inference_rate;
   int64_t inference_steps, adam_step;
   char error[512];
@@ -24,63 +26,69 @@ static int fail(pcc_rt_model *m, const char *fmt, ...) {
   return 1;
 }
 
-static float **allocBuffers(const pcc_rt_desc *d) {
-  float **bufs = calloc((size_t)d->num_params + 1, sizeof(float *));
+static float **allocBuffers(const pcc_rt_tensors *t) {
+  float **bufs = calloc((size_t)t->count + 1, sizeof(float *));
   if (!bufs)
     return NULL;
-  for (int64_t i = 0; i < d->num_params; ++i) {
-    bufs[i] = calloc((size_t)d->param_sizes[i] + 1, sizeof(float));
+  for (int64_t i = 0; i < t->count; ++i) {
+    bufs[i] = calloc((size_t)t->sizes[i] + 1, sizeof(float));
     if (!bufs[i])
       return NULL; /* the caller frees what was allocated */
   }
   return bufs;
 }
 
-static void freeBuffers(const pcc_rt_desc *d, float **bufs) {
+static void freeBuffers(const pcc_rt_tensors *t, float **bufs) {
   if (!bufs)
     return;
-  for (int64_t i = 0; i < d->num_params; ++i)
+  for (int64_t i = 0; i < t->count; ++i)
     free(bufs[i]);
   free(bufs);
+}
+
+static void copyInit(const pcc_rt_tensors *t, float **bufs) {
+  const float *src = t->init;
+  for (int64_t i = 0; i < t->count; ++i) {
+    memcpy(bufs[i], src, (size_t)t->sizes[i] * sizeof(float));
+    src += t->sizes[i];
+  }
+}
+
+void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m) {
+  if (!m)
+    return;
+  freeBuffers(&d->params, m->params);
+  freeBuffers(&d->params, m->grads);
+  freeBuffers(&d->params, m->moments);
+  freeBuffers(&d->params, m->velocities);
+  freeBuffers(&d->states, m->states);
+  freeBuffers(&d->states, m->next_states);
+  free(m);
 }
 
 pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d) {
   pcc_rt_model *m = calloc(1, sizeof *m);
   if (!m)
     return NULL;
-  m->params = allocBuffers(d);
-  m->grads = allocBuffers(d);
-  m->moments = allocBuffers(d);
-  m->velocities = allocBuffers(d);
-  if (!m->params || !m->grads || !m->moments || !m->velocities) {
+  m->params = allocBuffers(&d->params);
+  m->grads = allocBuffers(&d->params);
+  m->moments = allocBuffers(&d->params);
+  m->velocities = allocBuffers(&d->params);
+  m->states = allocBuffers(&d->states);
+  m->next_states = allocBuffers(&d->states);
+  if (!m->params || !m->grads || !m->moments || !m->velocities ||
+      !m->states || !m->next_states) {
     /* allocBuffers leaves partially filled arrays zeroed past the failure */
-    freeBuffers(d, m->params);
-    freeBuffers(d, m->grads);
-    freeBuffers(d, m->moments);
-    freeBuffers(d, m->velocities);
-    free(m);
+    pcc_rt_destroy_with(d, m);
     return NULL;
   }
-  const float *src = d->init_data;
-  for (int64_t i = 0; i < d->num_params; ++i) {
-    memcpy(m->params[i], src, (size_t)d->param_sizes[i] * sizeof(float));
-    src += d->param_sizes[i];
-  }
+  copyInit(&d->params, m->params);
+  copyInit(&d->states, m->states);
   m->learning_rate = d->learning_rate;
   m->inference_rate = d->inference_rate;
   m->inference_steps = d->inference_steps;
   m->error[0] = '\0';
   return m;
-}
-
-void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m) {
-  if (!m)
-    return;
-  freeBuffers(d, m->params);
-  freeBuffers(d, m->grads);
-  freeBuffers(d, m->moments);
-  freeBuffers(d, m->velocities);
-  free(m);
 }
 
 static int checkInputs(const pcc_rt_desc *d, pcc_rt_model *m,
@@ -103,7 +111,7 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
   if (!output)
     return fail(m, "output is NULL (expected %lld floats)",
                 (long long)d->output_size);
-  d->predict(m->params, inputs, output);
+  d->predict(m->params, m->states, inputs, output);
   return 0;
 }
 
@@ -119,8 +127,8 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
                 (long long)d->output_size);
   int64_t steps = d->fixed_steps > 0 ? d->fixed_steps : m->inference_steps;
   float loss = 0.0f, energy = 0.0f;
-  d->train(m->params, inputs, target, steps, (float)m->inference_rate,
-           m->grads, &loss, &energy);
+  d->train(m->params, m->states, inputs, target, steps,
+           (float)m->inference_rate, m->grads, m->next_states, &loss, &energy);
   if (stats) {
     stats->loss = loss;
     stats->energy = energy;
@@ -132,36 +140,45 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
     return fail(m, "loss is not finite (%g); parameters left unchanged",
                 (double)loss);
   m->adam_step++;
-  for (int64_t i = 0; i < d->num_params; ++i) {
+  for (int64_t i = 0; i < d->params.count; ++i) {
+    if (!d->param_trainable[i])
+      continue;
     if (d->optimizer == PCC_RT_ADAM)
       pcc_rt_adam(m->params[i], m->grads[i], m->moments[i], m->velocities[i],
-                  d->param_sizes[i], (float)m->learning_rate, m->adam_step);
+                  d->params.sizes[i], (float)m->learning_rate, m->adam_step);
     else
-      pcc_rt_sgd(m->params[i], m->grads[i], d->param_sizes[i],
+      pcc_rt_sgd(m->params[i], m->grads[i], d->params.sizes[i],
                  (float)m->learning_rate);
   }
+  /* The step's state becomes the state. */
+  float **s = m->states;
+  m->states = m->next_states;
+  m->next_states = s;
   return 0;
 }
 
-static int validIndex(const pcc_rt_desc *d, int64_t i) {
-  return i >= 0 && i < d->num_params;
+static int validIndex(const pcc_rt_tensors *t, int64_t i) {
+  return i >= 0 && i < t->count;
 }
 
-const char *pcc_rt_param_name(const pcc_rt_desc *d, int64_t i) {
-  return validIndex(d, i) ? d->param_names[i] : NULL;
+const char *pcc_rt_tensor_name(const pcc_rt_tensors *t, int64_t i) {
+  return validIndex(t, i) ? t->names[i] : NULL;
 }
-int64_t pcc_rt_param_rank(const pcc_rt_desc *d, int64_t i) {
-  return validIndex(d, i) ? d->param_ranks[i] : -1;
+int64_t pcc_rt_tensor_rank(const pcc_rt_tensors *t, int64_t i) {
+  return validIndex(t, i) ? t->ranks[i] : -1;
 }
-const int64_t *pcc_rt_param_shape(const pcc_rt_desc *d, int64_t i) {
-  return validIndex(d, i) ? d->param_shapes[i] : NULL;
+const int64_t *pcc_rt_tensor_shape(const pcc_rt_tensors *t, int64_t i) {
+  return validIndex(t, i) ? t->shapes[i] : NULL;
 }
 float *pcc_rt_param_data(const pcc_rt_desc *d, pcc_rt_model *m, int64_t i) {
-  return m && validIndex(d, i) ? m->params[i] : NULL;
+  return m && validIndex(&d->params, i) ? m->params[i] : NULL;
+}
+float *pcc_rt_state_data(const pcc_rt_desc *d, pcc_rt_model *m, int64_t i) {
+  return m && validIndex(&d->states, i) ? m->states[i] : NULL;
 }
 const float *pcc_rt_param_grad(const pcc_rt_desc *d, pcc_rt_model *m,
                                int64_t i) {
-  return m && validIndex(d, i) ? m->grads[i] : NULL;
+  return m && validIndex(&d->params, i) ? m->grads[i] : NULL;
 }
 
 int pcc_rt_set_hyperparameter(pcc_rt_model *m, const char *name,

@@ -21,27 +21,35 @@ typedef enum { PCC_RT_SGD = 0, PCC_RT_ADAM = 1 } pcc_rt_optimizer;
 
 typedef struct pcc_rt_model pcc_rt_model;
 
+/* Names, shapes and initial values of a list of tensors. */
+typedef struct pcc_rt_tensors {
+  int64_t count;
+  const char *const *names;
+  const int64_t *ranks;
+  const int64_t *const *shapes;
+  const int64_t *sizes;
+  const float *init; /* all tensors' initial values, concatenated */
+} pcc_rt_tensors;
+
 typedef struct pcc_rt_desc {
   int64_t num_inputs;
   const int64_t *input_sizes; /* elements, batch included */
   int64_t output_size;
-  int64_t num_params;
-  const char *const *param_names;
-  const int64_t *param_ranks;
-  const int64_t *const *param_shapes;
-  const int64_t *param_sizes;
-  const float *init_data; /* all parameters, concatenated */
+  pcc_rt_tensors params;
+  const unsigned char *param_trainable; /* 0: frozen (never updated) */
+  pcc_rt_tensors states; /* running estimates, updated by train steps */
   const char *signature;
   pcc_rt_optimizer optimizer;
   double learning_rate, inference_rate;
   int64_t inference_steps;
   /* >0: the algorithm runs a fixed number of steps (zil: the depth). */
   int64_t fixed_steps;
-  void (*predict)(float *const *params, const float *const *inputs,
-                  float *output);
-  void (*train)(float *const *params, const float *const *inputs,
-                const float *target, int64_t steps, float rate,
-                float *const *grads, float *loss, float *energy);
+  void (*predict)(float *const *params, float *const *states,
+                  const float *const *inputs, float *output);
+  void (*train)(float *const *params, float *const *states,
+                const float *const *inputs, const float *target,
+                int64_t steps, float rate, float *const *grads,
+                float *const *new_states, float *loss, float *energy);
 } pcc_rt_desc;
 
 pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d);
@@ -51,10 +59,11 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
 int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
                  const float *const *inputs, const float *target,
                  pcc_step_stats *stats, int update);
-const char *pcc_rt_param_name(const pcc_rt_desc *d, int64_t i);
-int64_t pcc_rt_param_rank(const pcc_rt_desc *d, int64_t i);
-const int64_t *pcc_rt_param_shape(const pcc_rt_desc *d, int64_t i);
+const char *pcc_rt_tensor_name(const pcc_rt_tensors *t, int64_t i);
+int64_t pcc_rt_tensor_rank(const pcc_rt_tensors *t, int64_t i);
+const int64_t *pcc_rt_tensor_shape(const pcc_rt_tensors *t, int64_t i);
 float *pcc_rt_param_data(const pcc_rt_desc *d, pcc_rt_model *m, int64_t i);
+float *pcc_rt_state_data(const pcc_rt_desc *d, pcc_rt_model *m, int64_t i);
 const float *pcc_rt_param_grad(const pcc_rt_desc *d, pcc_rt_model *m,
                                int64_t i);
 int pcc_rt_set_hyperparameter(pcc_rt_model *m, const char *name, double value);

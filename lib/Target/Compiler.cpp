@@ -58,19 +58,24 @@ pcc::ModelInfo collectModelInfo(ModuleOp module) {
       continue;
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       auto name = func.getArgAttrOfType<StringAttr>(i, "pc.name");
-      auto role = func.getArgAttrOfType<StringAttr>(i, "pc.role");
+      auto roleAttr = func.getArgAttrOfType<StringAttr>(i, "pc.role");
+      StringRef role = roleAttr ? roleAttr.getValue() : "input";
       pcc::TensorInfo t =
           tensorInfo(name ? name.str() : "", func.getArgument(i).getType());
-      if (role && role.getValue() == "param") {
-        auto init = func.getArgAttrOfType<DenseElementsAttr>(i, "pc.init");
-        for (float v : init.getValues<float>())
-          info.initData.push_back(v);
-        info.params.push_back(std::move(t));
-      } else {
+      if (role == "input") {
         info.inputs.push_back(std::move(t));
+        continue;
       }
+      auto init = func.getArgAttrOfType<DenseElementsAttr>(i, "pc.init");
+      std::vector<float> &data = role == "state" ? info.stateData : info.initData;
+      for (float v : init.getValues<float>())
+        data.push_back(v);
+      t.trainable = role == "param";
+      (role == "state" ? info.states : info.params).push_back(std::move(t));
     }
-    info.output = tensorInfo("output", func.getResultTypes()[0]);
+    auto outName = func.getResultAttrOfType<StringAttr>(0, "pc.name");
+    info.output =
+        tensorInfo(outName ? outName.str() : "output", func.getResultTypes()[0]);
   }
   return info;
 }
@@ -236,6 +241,8 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
 
   ImportOptions importOptions;
   importOptions.batch = o.batch;
+  importOptions.inputShapes = o.inputShapes;
+  importOptions.freeze = o.freeze;
   importOptions.output = o.modelOutput;
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, o.input, importOptions, error);
   if (!module)
@@ -260,9 +267,12 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
 
   if (!run([&](PassManager &pm) { buildPCPipeline(pm, o.pc); }))
     return 1;
-  if (auto train = module->lookupSymbol<func::FuncOp>("pcc_train"))
+  if (auto train = module->lookupSymbol<func::FuncOp>("pcc_train")) {
     if (auto steps = train->getAttrOfType<IntegerAttr>("pc.fixed_steps"))
       info.fixedSteps = steps.getInt();
+    if (auto depth = train->getAttrOfType<IntegerAttr>("pc.depth"))
+      info.depth = depth.getInt();
+  }
   if (o.emit == EmitKind::PCTrain)
     return printModule(*module, o.output, error);
 

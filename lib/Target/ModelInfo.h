@@ -13,6 +13,7 @@ namespace pcc {
 struct TensorInfo {
   std::string name;
   std::vector<int64_t> shape;
+  bool trainable = true; // parameters only
   int64_t size() const {
     int64_t n = 1;
     for (int64_t d : shape)
@@ -22,11 +23,14 @@ struct TensorInfo {
 };
 
 struct ModelInfo {
-  std::vector<TensorInfo> inputs, params;
-  std::vector<float> initData; // all parameters, concatenated
+  std::vector<TensorInfo> inputs, params, states;
+  std::vector<float> initData;  // all parameters, concatenated
+  std::vector<float> stateData; // all state (running estimates), concatenated
   TensorInfo output;
   /// >0: steps the algorithm always runs (zil); -1: none (bp); 0: run time.
   int64_t fixedSteps = 0;
+  /// The longest distance of a vertex to the output, in vertices.
+  int64_t depth = 0;
 };
 
 /// The C glue, the initial values and the link step that turn the kernel

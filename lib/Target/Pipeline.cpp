@@ -35,6 +35,8 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   pm.addPass(createCSEPass());
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createCSEPass());
+  // Hoisted predictions that equal their forward values have zero drift.
+  pm.addPass(createCanonicalizerPass());
 }
 
 void pcc::buildLinalgPipeline(OpPassManager &pm) {

@@ -94,9 +94,9 @@ private:
                      iface.buildOperandVJP(b, index, cotangent));
         continue;
       }
-      if (info.activity.contains(operand) || !toParams)
-        continue; // a clamped input
-      if (isa_and_nonnull<arith::ConstantOp>(operand.getDefiningOp()))
+      // Clamped inputs, constants, state and frozen parameters learn
+      // nothing.
+      if (!toParams || !info.trainable.contains(operand))
         continue;
       toParams->add(b, loc(), operand,
                     iface.buildOperandVJP(b, index, cotangent));
@@ -123,18 +123,23 @@ private:
   }
 
   /// Back-propagates parameter-expression adjoints to the parameters and
-  /// returns -adjoint (the gradient estimate) for every parameter.
-  SmallVector<Value> parameterGradients(OpBuilder &b, Accumulator &adj,
-                                        const IRMapping &fwd) {
+  /// returns -adjoint (the gradient estimate) for every parameter (zero for
+  /// frozen ones). Fails on an op without local derivatives on the way.
+  FailureOr<SmallVector<Value>> parameterGradients(OpBuilder &b,
+                                                   Accumulator &adj,
+                                                   const IRMapping &fwd) {
     for (Operation *op : llvm::reverse(info.paramExprs)) {
       if (op->getNumResults() != 1)
         continue;
       Value a = adj.lookup(op->getResult(0));
-      auto iface = dyn_cast<LocalDerivativeOpInterface>(fwd.lookup(op));
-      if (!a || !iface)
+      if (!a)
         continue;
+      auto iface = dyn_cast<LocalDerivativeOpInterface>(fwd.lookup(op));
+      if (!iface)
+        return op->emitOpError("is on the gradient path of a parameter but "
+                               "has no local derivatives");
       for (auto [index, operand] : llvm::enumerate(op->getOperands()))
-        if (!isa_and_nonnull<arith::ConstantOp>(operand.getDefiningOp()))
+        if (info.trainable.contains(operand))
           adj.add(b, loc(), operand, iface.buildOperandVJP(b, index, a));
     }
     SmallVector<Value> grads;
@@ -183,6 +188,36 @@ private:
     return depth;
   }
 
+  /// The state after a training step: every stateful op's update of its
+  /// state operands from the forward pass; unchanged state otherwise.
+  FailureOr<SmallVector<Value>> stateUpdates(OpBuilder &b,
+                                             const IRMapping &fwd) {
+    llvm::DenseMap<Value, Value> updated;
+    func::FuncOp graph = info.func;
+    for (Operation &op : graph.getBody().front()) {
+      auto stateful = dyn_cast<StatefulOpInterface>(&op);
+      if (!stateful)
+        continue;
+      auto inst = cast<StatefulOpInterface>(fwd.lookup(op.getResult(0))
+                                                .getDefiningOp());
+      SmallVector<Value> next = inst.buildStateUpdates(b);
+      for (auto [state, value] : llvm::zip(stateful.getStateOperands(), next)) {
+        auto arg = dyn_cast<BlockArgument>(state);
+        if (!arg || argRole(graph, arg.getArgNumber()) != "state")
+          return op.emitOpError("state operand must be an argument of role "
+                                "'state'");
+        if (!updated.try_emplace(arg, value).second)
+          return op.emitOpError("updates state that another op updates too");
+      }
+    }
+    SmallVector<Value> states;
+    for (BlockArgument s : info.states) {
+      Value v = updated.lookup(s);
+      states.push_back(v ? v : fwd.lookup(s));
+    }
+    return states;
+  }
+
   Value halfSqNorm(OpBuilder &b, Value v) {
     return b.create<HalfSqNormOp>(
         loc(), RankedTensorType::get({}, b.getF32Type()), v);
@@ -203,7 +238,10 @@ private:
 
 /// Clones the parameter expressions and the forward pass into the current
 /// block; maps value nodes to their predictions (forward initialisation).
-static void cloneForward(OpBuilder &b, const GraphInfo &info, IRMapping &map) {
+/// `predicting` builds the prediction form of stateful ops (batch norm with
+/// its running estimates).
+static void cloneForward(OpBuilder &b, const GraphInfo &info, IRMapping &map,
+                         bool predicting) {
   func::FuncOp graph = info.func;
   for (Operation &op : graph.getBody().front().without_terminator()) {
     if (auto value = dyn_cast<ValueOp>(op)) {
@@ -215,15 +253,29 @@ static void cloneForward(OpBuilder &b, const GraphInfo &info, IRMapping &map) {
     Operation *clone = b.clone(op, map);
     clone->removeAttr("pc.vertex");
     clone->removeAttr("pc.output");
+    auto stateful = dyn_cast<StatefulOpInterface>(clone);
+    if (!predicting || !stateful)
+      continue;
+    Value v = stateful.buildInferenceForm(b);
+    map.map(op.getResult(0), v);
+    clone->erase();
   }
+}
+
+/// The arguments of an entry function, in order, and where the graph's
+/// arguments went.
+static void mapArgs(IRMapping &map, ArrayRef<BlockArgument> graphArgs,
+                    Block *entry, unsigned &next) {
+  for (BlockArgument a : graphArgs)
+    map.map(a, entry->getArgument(next++));
 }
 
 void TrainingBuilder::buildPredict(OpBuilder &b) {
   SmallVector<Type> args;
-  for (BlockArgument a : info.inputs)
-    args.push_back(a.getType());
-  for (BlockArgument p : info.params)
-    args.push_back(p.getType());
+  for (auto group : {ArrayRef(info.inputs), ArrayRef(info.params),
+                     ArrayRef(info.states)})
+    for (BlockArgument a : group)
+      args.push_back(a.getType());
   Value out = info.outputVertex->getResult(0);
   auto func = b.create<func::FuncOp>(
       loc(), "pcc_predict", b.getFunctionType(args, {out.getType()}));
@@ -233,11 +285,10 @@ void TrainingBuilder::buildPredict(OpBuilder &b) {
   b.setInsertionPointToStart(entry);
   IRMapping map;
   unsigned n = 0;
-  for (BlockArgument a : info.inputs)
-    map.map(a, entry->getArgument(n++));
-  for (BlockArgument p : info.params)
-    map.map(p, entry->getArgument(n++));
-  cloneForward(b, info, map);
+  mapArgs(map, info.inputs, entry, n);
+  mapArgs(map, info.params, entry, n);
+  mapArgs(map, info.states, entry, n);
+  cloneForward(b, info, map, /*predicting=*/true);
   b.create<func::ReturnOp>(loc(), map.lookup(out));
 }
 
@@ -251,7 +302,11 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
   args.push_back(outType); // target
   for (BlockArgument p : info.params) {
     args.push_back(p.getType());
-    results.push_back(p.getType());
+    results.push_back(p.getType()); // gradient
+  }
+  for (BlockArgument s : info.states) {
+    args.push_back(s.getType());
+    results.push_back(s.getType()); // state after the step
   }
   args.push_back(b.getIndexType()); // inference steps
   args.push_back(b.getF32Type());   // inference rate
@@ -271,15 +326,18 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
 
   IRMapping fwd;
   unsigned n = 0;
-  for (BlockArgument a : info.inputs)
-    fwd.map(a, entry->getArgument(n++));
+  mapArgs(fwd, info.inputs, entry, n);
   Value target = entry->getArgument(n++);
-  for (BlockArgument p : info.params)
-    fwd.map(p, entry->getArgument(n++));
+  mapArgs(fwd, info.params, entry, n);
+  mapArgs(fwd, info.states, entry, n);
   Value steps = entry->getArgument(n++);
   Value rate = entry->getArgument(n++);
+  func->setAttr("pc.depth", b.getI64IntegerAttr(depth()));
 
-  cloneForward(b, info, fwd);
+  cloneForward(b, info, fwd, /*predicting=*/false);
+  FailureOr<SmallVector<Value>> newStates = stateUpdates(b, fwd);
+  if (failed(newStates))
+    return failure();
   auto fwdInst = [&](Operation *v) { return fwd.lookup(v->getResult(0)).getDefiningOp(); };
   Value muOut0 = fwd.lookup(out);
   Value loss0 = b.create<LossOp>(loc(), scalarType, muOut0, target, loss);
@@ -313,22 +371,35 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
       steps = b.create<arith::ConstantIndexOp>(loc(), rounds);
       rate = b.create<arith::ConstantOp>(loc(), b.getF32FloatAttr(1.0f));
     }
+    // Value nodes are carried as their deviation from the forward pass,
+    // delta = x - x_fwd, zero at the start: in float32 an error far below
+    // the prediction would lose its low bits in x = mu + eps. With held
+    // predictions (fpa, zil) the error is delta itself.
     Value rateTensor =
         b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
     SmallVector<Value> init;
     for (Operation *v : hidden)
-      init.push_back(fwd.lookup(v->getResult(0)));
+      init.push_back(b.create<arith::ConstantOp>(
+          loc(), DenseElementsAttr::get(
+                     cast<RankedTensorType>(v->getResult(0).getType()),
+                     b.getF32FloatAttr(0.0f))));
     Value zero = b.create<arith::ConstantIndexOp>(loc(), 0);
     Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
 
-    // Evaluates every vertex at the values `cur`: for il a fresh clone of the
-    // vertex op, for fpa the forward op. Returns the instances and errors.
+    // Evaluates every vertex at the deviations `cur`: for il a fresh clone
+    // of the vertex op at x = x_fwd + delta, with eps = (x_fwd - mu) + delta;
+    // for fpa the forward op, with eps = delta. Returns the instances and
+    // errors.
     auto evaluate = [&](OpBuilder &b, ValueRange cur,
                         llvm::DenseMap<Operation *, Operation *> &inst,
                         llvm::DenseMap<Operation *, Value> &eps) {
       IRMapping map = fwd;
-      for (auto [v, xv] : llvm::zip(hidden, cur))
-        map.map(valueNode[v].getResult(), xv);
+      if (algorithm == Algorithm::IL)
+        for (auto [v, delta] : llvm::zip(hidden, cur)) {
+          Value xFwd = fwd.lookup(v->getResult(0));
+          map.map(valueNode[v].getResult(),
+                  b.create<AddOp>(loc(), xFwd.getType(), xFwd, delta));
+        }
       for (Operation *op : info.activeOps) {
         Operation *i = fwdInst(op);
         if (algorithm == Algorithm::IL) {
@@ -339,8 +410,16 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
         }
         inst[op] = i;
       }
-      for (auto [v, xv] : llvm::zip(hidden, cur))
-        eps[v] = b.create<ErrorOp>(loc(), xv, inst[v]->getResult(0));
+      for (auto [v, delta] : llvm::zip(hidden, cur)) {
+        if (algorithm != Algorithm::IL) {
+          eps[v] = delta;
+          continue;
+        }
+        Value drift =
+            b.create<ErrorOp>(loc(), fwd.lookup(v->getResult(0)),
+                              inst[v]->getResult(0));
+        eps[v] = b.create<AddOp>(loc(), delta.getType(), drift, delta);
+      }
       eps[info.outputVertex] = outputError(inst[info.outputVertex]->getResult(0));
     };
 
@@ -355,13 +434,14 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
               lb, [&](Operation *op) { return inst.lookup(op); },
               [&](Operation *v) { return eps.lookup(v); }, &drive, nullptr);
           SmallVector<Value> next;
-          for (auto [v, xv] : llvm::zip(hidden, cur)) {
+          for (auto [v, delta] : llvm::zip(hidden, cur)) {
             Value s = drive.lookup(v->getResult(0));
             Value d = s ? lb.create<SubOp>(loc(), s.getType(), s, eps[v])
                               .getResult()
                         : lb.create<NegOp>(loc(), eps[v]).getResult();
             Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
-            next.push_back(lb.create<AddOp>(loc(), xv.getType(), xv, step));
+            next.push_back(
+                lb.create<AddOp>(loc(), delta.getType(), delta, step));
           }
           lb.create<scf::YieldOp>(loc(), next);
         });
@@ -377,7 +457,11 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
       energy = addScalars(b, energy, halfSqNorm(b, eps[v]));
   }
 
-  SmallVector<Value> rets = parameterGradients(b, paramAdj, fwd);
+  FailureOr<SmallVector<Value>> grads = parameterGradients(b, paramAdj, fwd);
+  if (failed(grads))
+    return failure();
+  SmallVector<Value> rets = *grads;
+  rets.append(*newStates);
   rets.push_back(loss0);
   rets.push_back(energy);
   b.create<func::ReturnOp>(loc(), rets);

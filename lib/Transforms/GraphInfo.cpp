@@ -36,11 +36,16 @@ FailureOr<GraphInfo> GraphInfo::analyze(func::FuncOp func) {
     if (role == "input") {
       info.inputs.push_back(arg);
       info.activity.insert(arg);
-    } else if (role == "param") {
+    } else if (role == "param" || role == "frozen") {
       info.params.push_back(arg);
+      if (role == "param")
+        info.trainable.insert(arg);
+    } else if (role == "state") {
+      info.states.push_back(arg);
     } else {
       return func.emitError("argument #")
-             << arg.getArgNumber() << " has no pc.role of input or param";
+             << arg.getArgNumber()
+             << " has no pc.role of input, param, frozen or state";
     }
   }
   if (info.inputs.empty())
@@ -57,6 +62,10 @@ FailureOr<GraphInfo> GraphInfo::analyze(func::FuncOp func) {
         op.getOperands(), [&](Value v) { return info.activity.contains(v); });
     if (!fedByInput) {
       info.paramExprs.push_back(&op);
+      if (llvm::any_of(op.getOperands(),
+                       [&](Value v) { return info.trainable.contains(v); }))
+        for (Value r : op.getResults())
+          info.trainable.insert(r);
       continue;
     }
     if (isa<ValueOp, ErrorOp>(op)) {

@@ -11,11 +11,16 @@ namespace mlir::pc {
 /// The roles of the values in a function marked `pc.graph`: which ops are
 /// vertices (computations fed, directly or not, by a model input), which are
 /// wiring between them (data movement fed by an input: no value node), which
-/// are parameter expressions (fed only by parameters and constants), and
-/// which vertex produces the output.
+/// are parameter expressions (fed only by parameters, state and constants),
+/// and which vertex produces the output.
 struct GraphInfo {
   func::FuncOp func;
-  SmallVector<BlockArgument> inputs, params;
+  SmallVector<BlockArgument> inputs;
+  /// The library's parameters (trainable and frozen), and its state.
+  SmallVector<BlockArgument> params, states;
+  /// Trainable parameters and the parameter expressions that depend on one:
+  /// where gradients flow.
+  llvm::DenseSet<Value> trainable;
   SmallVector<Operation *> vertices;   // topological order
   SmallVector<Operation *> activeOps;  // vertices and wiring, topological
   SmallVector<Operation *> paramExprs; // topological order
@@ -35,7 +40,8 @@ private:
 /// The function marked `pc.graph` in `module`, or an error.
 FailureOr<func::FuncOp> findGraphFunction(ModuleOp module);
 
-/// `pc.role` of a function argument ("input" or "param").
+/// `pc.role` of a function argument ("input", "param", "frozen" or
+/// "state").
 StringRef argRole(func::FuncOp func, unsigned index);
 
 } // namespace mlir::pc

@@ -25,7 +25,7 @@ func.func @bad_contraction(%a: tensor<4x3xf32>, %b: tensor<4x5xf32>) {
 // -----
 
 func.func @matmul_rank(%a: tensor<2x4x3xf32>, %b: tensor<3x5xf32>) {
-  // expected-error @+1 {{operands and result must be 2-D}}
+  // expected-error @+1 {{operands and result must have one rank of at least 2}}
   %0 = pc.matmul %a, %b : (tensor<2x4x3xf32>, tensor<3x5xf32>) -> tensor<4x5xf32>
   return
 }

@@ -1,5 +1,5 @@
-// RUN: pcc-opt %s -pc-insert-nodes -pc-build-training -canonicalize -cse -loop-invariant-code-motion -cse | FileCheck %s --check-prefix=IL
-// RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=fpa' -canonicalize -cse -loop-invariant-code-motion -cse | FileCheck %s --check-prefix=FPA
+// RUN: pcc-opt %s -pc-insert-nodes -pc-build-training -canonicalize -cse -loop-invariant-code-motion -cse -canonicalize | FileCheck %s --check-prefix=IL
+// RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=fpa' -canonicalize -cse -loop-invariant-code-motion -cse -canonicalize | FileCheck %s --check-prefix=FPA
 // RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=zil loss=ce' | FileCheck %s --check-prefix=ZIL
 // RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=bp loss=ce' | FileCheck %s --check-prefix=BP
 
@@ -21,54 +21,61 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 
 // il: the prediction of the vertex whose parent is the clamped input is
 // computed once, outside the relaxation loop; the others are recomputed
-// from the current values every step.
+// from the current values every step. The loop carries each value node as
+// its deviation from the forward pass (zero at the start): x = x_fwd + d,
+// eps = (x_fwd - mu) + d, which is d itself where mu is the hoisted
+// forward prediction.
 // IL-LABEL: func.func @pcc_train(
 // IL-SAME: %[[X:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x5xf32>, %[[W:.*]]: tensor<5x3xf32>, %[[B:.*]]: tensor<5xf32>, %[[STEPS:.*]]: index, %[[RATE:.*]]: f32)
-// IL-SAME: -> (tensor<5x3xf32>, tensor<5xf32>, tensor<f32>, tensor<f32>) attributes {pc.algorithm = "il", pc.entry}
+// IL-SAME: -> (tensor<5x3xf32>, tensor<5xf32>, tensor<f32>, tensor<f32>) attributes {pc.algorithm = "il", pc.depth = 2 : i64, pc.entry}
+// IL: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<4x5xf32>
 // IL: %[[MU0:.*]] = pc.matmul %[[X]], %[[W]] {transpose_rhs = true}
 // IL: %[[MU1:.*]] = pc.tanh %[[MU0]]
 // IL: %[[Y:.*]] = pc.add %[[MU1]], %[[B]]
 // IL: %[[LOSS:.*]] = pc.loss mse %[[Y]], %[[T]]
 // IL: %[[G:.*]] = tensor.from_elements %[[RATE]]
-// IL: %[[XS:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args(%[[X0:.*]] = %[[MU0]], %[[X1:.*]] = %[[MU1]])
+// IL: %[[DS:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args(%[[D0:.*]] = %[[ZERO]], %[[D1:.*]] = %[[ZERO]])
 // IL-NOT: pc.matmul %[[X]]
+// IL:   %[[X0:.*]] = pc.add %[[MU0]], %[[D0]]
+// IL:   %[[X1:.*]] = pc.add %[[MU1]], %[[D1]]
 // IL:   %[[P1:.*]] = pc.tanh %[[X0]]
 // IL:   %[[P2:.*]] = pc.add %[[X1]], %[[B]]
-// IL:   %[[E0:.*]] = pc.error %[[X0]], %[[MU0]]
-// IL:   %[[E1:.*]] = pc.error %[[X1]], %[[P1]]
+// IL:   %[[DRIFT1:.*]] = pc.error %[[MU1]], %[[P1]]
+// IL:   %[[E1:.*]] = pc.add %[[DRIFT1]], %[[D1]]
 // IL:   %[[EOUT:.*]] = pc.loss_error mse %[[P2]], %[[T]]
 // IL:   %[[JT:.*]] = pc.tanh_grad %[[E1]], %[[P1]]
-// IL:   %[[D0:.*]] = pc.sub %[[JT]], %[[E0]]
-// IL:   %[[S0:.*]] = pc.mul %[[G]], %[[D0]]
-// IL:   %[[N0:.*]] = pc.add %[[X0]], %[[S0]]
-// IL:   %[[D1:.*]] = pc.sub %[[EOUT]], %[[E1]]
-// IL:   %[[S1:.*]] = pc.mul %[[G]], %[[D1]]
-// IL:   %[[N1:.*]] = pc.add %[[X1]], %[[S1]]
+// IL:   %[[U0:.*]] = pc.sub %[[JT]], %[[D0]]
+// IL:   %[[S0:.*]] = pc.mul %[[G]], %[[U0]]
+// IL:   %[[N0:.*]] = pc.add %[[D0]], %[[S0]]
+// IL:   %[[U1:.*]] = pc.sub %[[EOUT]], %[[E1]]
+// IL:   %[[S1:.*]] = pc.mul %[[G]], %[[U1]]
+// IL:   %[[N1:.*]] = pc.add %[[D1]], %[[S1]]
 // IL:   scf.yield %[[N0]], %[[N1]]
 // Learning: each parameter from its own vertex's error only.
-// IL: %[[F0:.*]] = pc.error %[[XS]]#0, %[[MU0]]
 // IL: %[[FOUT:.*]] = pc.loss_error mse
 // IL-DAG: %[[GB:.*]] = pc.sum_to %[[FOUT]] : (tensor<4x5xf32>) -> tensor<5xf32>
-// IL-DAG: %[[GW:.*]] = pc.matmul %[[F0]], %[[X]] {transpose_lhs = true}
+// IL-DAG: %[[GW:.*]] = pc.matmul %[[DS]]#0, %[[X]] {transpose_lhs = true}
 // IL: pc.half_sq_norm
 // IL: %[[NW:.*]] = pc.neg %[[GW]]
 // IL: %[[NB:.*]] = pc.neg %[[GB]]
 // IL: return %[[NW]], %[[NB]], %[[LOSS]], %{{.*}}
 
 // fpa: predictions and Jacobians stay at their forward values, so nothing
-// of the graph is recomputed inside the loop.
+// of the graph is recomputed inside the loop, and each error is the
+// carried deviation itself: no pc.error.
 // FPA-LABEL: func.func @pcc_train(
 // FPA: %[[MU1:.*]] = pc.tanh
-// FPA: scf.for
+// FPA: scf.for %{{.*}} iter_args(%[[D0:.*]] = %{{.*}}, %[[D1:.*]] = %{{.*}})
 // FPA-NOT: pc.tanh %
-// FPA: pc.tanh_grad %{{.*}}, %[[MU1]]
+// FPA-NOT: pc.error
+// FPA: pc.tanh_grad %[[D1]], %[[MU1]]
 // FPA: scf.yield
 
 // zil: fpa at rate 1 for exactly as many steps as the graph is deep (2): a
 // loop with a constant trip count and a constant rate, not the run-time
 // steps and rate arguments.
 // ZIL-LABEL: func.func @pcc_train(
-// ZIL-SAME: pc.algorithm = "zil", pc.entry, pc.fixed_steps = 2 : i64
+// ZIL-SAME: pc.algorithm = "zil", pc.depth = 2 : i64, pc.entry, pc.fixed_steps = 2 : i64
 // ZIL: %[[MU1:.*]] = pc.tanh
 // ZIL: %[[DEPTH:.*]] = arith.constant 2 : index
 // ZIL: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
@@ -85,7 +92,7 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 // bp: reverse-mode differentiation of the same graph through the same
 // interface; the relaxation loop is absent.
 // BP-LABEL: func.func @pcc_train(
-// BP-SAME: pc.algorithm = "bp", pc.entry, pc.fixed_steps = -1 : i64
+// BP-SAME: pc.algorithm = "bp", pc.depth = 2 : i64, pc.entry, pc.fixed_steps = -1 : i64
 // BP-NOT: scf.for
 // BP: %[[E:.*]] = pc.loss_error ce %{{.*}}, %{{.*}}
 // BP-DAG: pc.sum_to %[[E]]

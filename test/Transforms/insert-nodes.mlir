@@ -69,7 +69,7 @@ func.func @no_derivatives(%x: tensor<4x3xf32> {pc.role = "input"}) -> tensor<4x3
 
 // -----
 
-// expected-error @+1 {{argument #1 has no pc.role of input or param}}
+// expected-error @+1 {{argument #1 has no pc.role of input, param, frozen or state}}
 func.func @no_role(%x: tensor<4x3xf32> {pc.role = "input"}, %y: tensor<4x3xf32>) -> tensor<4x3xf32> attributes {pc.graph} {
   %1 = pc.tanh %x : tensor<4x3xf32>
   return %1 : tensor<4x3xf32>

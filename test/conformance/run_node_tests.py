@@ -93,7 +93,10 @@ PCC_OPS = ("Add Sub Mul Div Neg Relu LeakyRelu Sigmoid Tanh Exp Log Softmax "
            "Conv MaxPool AveragePool GlobalAveragePool Pad BatchNormalization "
            "Dropout Concat Split Slice Squeeze Unsqueeze Gather Expand "
            "ReduceMean ReduceSum Clip Elu Softplus Sqrt Abs Pow "
-           "RNN GRU LSTM").split()
+           "RNN GRU LSTM "
+           "Erf Where LayerNormalization HardSigmoid HardSwish Min Max Sum "
+           "Mean ReduceMax ReduceMin GlobalMaxPool Reciprocal Resize "
+           "Upsample").split()
 
 RTOL = 1e-4
 ATOL = 1e-5
@@ -168,6 +171,12 @@ OUT_OF_SCOPE = [
      "sequence_lens shorter than the sequence (varying per batch element)"),
     (_refused(r"direction"),
      "reverse or bidirectional recurrence"),
+    (_refused(r"'cubic'"),
+     "Resize mode cubic"),
+    (_refused(r"exclude_outside"),
+     "Resize exclude_outside"),
+    (_refused(r"tf_crop_and_resize"),
+     "Resize coordinate mode tf_crop_and_resize"),
 ]
 # Only for ops outside PCC_OPS (given with --ops): pcc says it lacks them.
 UNSUPPORTED_OP = (r"operator is not supported|is supported only on "

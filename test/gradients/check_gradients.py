@@ -31,8 +31,9 @@ loads the library with ctypes and checks, each as one PASS/FAIL line:
 --il-trend compiles --algorithm=il at each T of --il-steps with rate --rate
 (0.1 by default) and checks what the theory says: the cosine similarity of
 the concatenated gradient with the torch gradient does not decrease as T
-grows (slack --il-slack; once the cosine is above --il-plateau the later
-values need only stay above it, since near the fixed point the remaining
+grows (slack --il-slack; once the cosine is above the plateau -- the
+fixture's "il_plateau", else --il-plateau -- the later values need only
+stay above it, since near the fixed point the remaining
 O(output error) bias can move the cosine by ~1e-6 either way), and the last
 one is above --il-min-cos (0.99).  To keep the output error small (IL
 approximates BP only there) the trend uses the target
@@ -501,12 +502,13 @@ def run_il_trend(args, fx, work, res):
     cs = [c for _, c, _, _ in rows]
     finite = all(math.isfinite(c) for c in cs)
     bad = []
+    plateau = fx.desc.get("il_plateau", args.il_plateau)
     for (T0, c0, _, _), (T1, c1, _, _) in zip(rows, rows[1:]):
-        if not (c1 >= min(c0, args.il_plateau) - args.il_slack):
+        if not (c1 >= min(c0, plateau) - args.il_slack):
             bad.append("T=%d: %.8f -> T=%d: %.8f" % (T0, c0, T1, c1))
     res.check(finite and not bad,
               "%s/il: cosine non-decreasing in T (slack %g, plateau %g)"
-              % (fx.name, args.il_slack, args.il_plateau),
+              % (fx.name, args.il_slack, plateau),
               "; ".join(bad) if bad else ("" if finite else "non-finite cosine"))
     last = cs[-1] if cs else float("nan")
     res.check(math.isfinite(last) and last > args.il_min_cos,

@@ -21,6 +21,7 @@ NAME.json:
    "fpa_steps": int,           # T for fpa (gamma 1): >= 50, ~3x the estimate
    "il_trend_steps": [T...],   # T values of the il trend
    "il_trend_skip": reason,    # only where the trend leaves the fixture out
+   "il_plateau": float,        # only where il's fixed point is below 0.999
    "params": [{"name", "shape", "grad_file", "value_file"}]}
                           # ONNX graph.initializer order
 
@@ -319,16 +320,18 @@ IL_TREND_LONG = [10, 100, 1000, 3000, 10000]
 IL_TREND = {
     "cnn_bn": IL_TREND_LONG,        # 0.99993
     "rnn": IL_TREND_LONG,           # 0.99900
+    "gru": IL_TREND_LONG,           # 0.99804
     "lstm": IL_TREND_LONG,          # 0.99955
     "lstm_mse": IL_TREND_LONG,      # 0.99816
-    "gru": (IL_TREND_LONG,    # left out (check_gradients --include-skipped runs it)
-            "il's equilibrium on the unrolled GRU is ~0.998 in cosine with "
-            "backprop (0.998048 at T=3000, 0.998042 at T=10000): il matches "
-            "backprop only to first order, and this fixed point lies below "
-            "the 0.999 plateau of the non-decreasing rule, so float-level "
-            "wobble at convergence (-6e-6) fails that rule while the "
-            "cosine bound (> 0.99) passes. bp, fpa and zil check this graph "
-            "exactly."),
+}
+# il matches backprop only to first order: where its equilibrium lies at or
+# below the check's default plateau (0.999), float-level wobble at
+# convergence (a few 1e-6 either way between T=3000 and T=10000) would fail
+# the non-decreasing rule, so the plateau is set just under the fixed point
+# (the cosine bound > 0.99 still applies).
+IL_PLATEAU = {
+    "rnn": 0.9985,
+    "gru": 0.9975,
 }
 
 
@@ -863,6 +866,8 @@ def generate(outdir, name, builder, seed):
     }
     if not isinstance(trend, list):
         desc["il_trend_skip"] = trend[1]
+    if name in IL_PLATEAU:
+        desc["il_plateau"] = IL_PLATEAU[name]
     for n_, a in zip(in_names, inputs):
         f = "%s.%s.bin" % (name, n_)
         write_bin(os.path.join(outdir, f), a)

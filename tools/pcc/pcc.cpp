@@ -50,10 +50,22 @@ static cl::opt<std::string> optimizer(
     "optimizer",
     cl::desc("sgd or adam (default; beta1 0.9, beta2 0.999, eps 1e-8)"),
     cl::init("adam"), cl::cat(category));
-static cl::opt<std::string>
-    batch("batch", cl::desc("Batch size, replacing the first input dimension "
-                       "(default 0: keep the model's)"),
-          cl::init("0"), cl::cat(category));
+static cl::opt<std::string> batch(
+    "batch",
+    cl::desc("Batch size, replacing dimension 0 of every input (default 0: "
+             "keep the model's); refused where the inputs disagree on "
+             "dimension 0 or the output does not keep it"),
+    cl::init("0"), cl::cat(category));
+static cl::list<std::string> inputShape(
+    "input-shape",
+    cl::desc("Static shape of one input, NAME:d0,d1,... (repeatable; "
+             "overrides the model and --batch)"),
+    cl::value_desc("name:dims"), cl::cat(category));
+static cl::list<std::string> freeze(
+    "freeze",
+    cl::desc("Initializers to keep at their values, not trained "
+             "(comma-separated names; repeatable)"),
+    cl::value_desc("names"), cl::CommaSeparated, cl::cat(category));
 static cl::opt<std::string> output(
     "output",
     cl::desc("The ONNX tensor to compile as the model output (default: the "
@@ -155,6 +167,30 @@ int main(int argc, char **argv) {
   if (!parseInt(batch, o.batch) || o.batch < 0)
     return fail("--batch must be a whole number (0 keeps the model's), got '" +
                 batch + "'");
+  for (const std::string &spec : inputShape) {
+    size_t colon = spec.rfind(':');
+    std::string name = colon == std::string::npos ? "" : spec.substr(0, colon);
+    std::vector<int64_t> dims;
+    bool ok = !name.empty() && colon + 1 < spec.size();
+    for (StringRef rest = ok ? StringRef(spec).substr(colon + 1) : "";
+         ok && !rest.empty();) {
+      auto [dim, tail] = rest.split(',');
+      int64_t d;
+      ok = parseInt(dim.str(), d) && d >= 1;
+      dims.push_back(d);
+      rest = tail;
+    }
+    if (!ok)
+      return fail("--input-shape must be NAME:d0,d1,... with positive "
+                  "dimensions, got '" + spec + "'");
+    if (!o.inputShapes.emplace(name, dims).second)
+      return fail("--input-shape gives input '" + name + "' twice");
+  }
+  for (const std::string &name : freeze) {
+    if (name.empty())
+      return fail("--freeze has an empty name");
+    o.freeze.push_back(name);
+  }
   if (!isIdentifier(prefix))
     return fail("--prefix must be a C identifier, got '" + prefix + "'");
   o.prefix = prefix;

@@ -4,21 +4,31 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include <map>
 #include <string>
+#include <vector>
 
 namespace pcc {
 
 struct ImportOptions {
-  /// When positive, replaces the batch (first) dimension of every input.
+  /// When positive, replaces the batch (first) dimension of every input; the
+  /// inputs must agree on dimension 0 and the output must keep it.
   int64_t batch = 0;
+  /// Static shapes of named inputs (override the model and `batch`).
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Initializers that stay at their values (not trained).
+  std::vector<std::string> freeze;
   /// The graph tensor that is the model output; empty: the graph's only
   /// output.
   std::string output;
 };
 
 /// Imports an ONNX model into a module holding one `pc.graph` function:
-/// model inputs then initializers (trainable parameters, in ONNX order) as
-/// arguments, with `pc.name`, `pc.role` and, for parameters, `pc.init`.
+/// model inputs, then parameters (float initializers read as tensors, in
+/// ONNX initializer order, each followed by the Identity aliases PyTorch
+/// made of it), then state (running estimates) as arguments, with
+/// `pc.name`, `pc.role` ("input", "param", "frozen" or "state") and, for
+/// all but inputs, `pc.init`.
 /// On failure returns null and sets `error` to one line naming the problem.
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &context,
                                                  const std::string &path,

@@ -4,7 +4,9 @@
 
 #include "pcc/Target/Pipeline.h"
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace pcc {
 
@@ -18,6 +20,8 @@ struct CompileOptions {
   double learningRate = 1e-3;
   std::string optimizer = "adam";
   int64_t batch = 0;
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  std::vector<std::string> freeze;
   std::string modelOutput; // graph tensor compiled as the output; empty: the only one
   std::string prefix = "pcc";
   EmitKind emit = EmitKind::Lib;

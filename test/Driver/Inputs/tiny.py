@@ -3,7 +3,7 @@
 
     tiny.py OUT.onnx          x[4,3] -> Gemm(w[5,3], b[5], transB=1) -> Relu
                               -> Gemm(w2[2,5], b2[2], transB=1) -> y[4,2]
-    tiny.py --cos OUT.onnx    the same with a Cos (unsupported) after the Relu
+    tiny.py --cos OUT.onnx    the same with a Hardmax (unsupported) after the Relu
 
 opset 13, built with onnx.helper (Debian's /usr/bin/python3, python3-onnx).
 Initializer values are fixed ramps, so the output is deterministic.
@@ -35,7 +35,7 @@ def main(argv):
              helper.make_node("Relu", ["h"], ["r"], name="relu")]
     hidden = "r"
     if cos:
-        nodes.append(helper.make_node("Cos", ["r"], ["c"], name="cos"))
+        nodes.append(helper.make_node("Hardmax", ["r"], ["c"], name="cos"))
         hidden = "c"
     nodes.append(helper.make_node("Gemm", [hidden, "w2", "b2"], ["y"], name="fc2",
                                   transB=1))

@@ -292,6 +292,22 @@ def symbolic_inner():
 
 
 @builder
+def sequence_first():
+    # x [T=5, B=2, 3]: the output [2, 4] sums over time, dimension 0 is T.
+    return model([helper.make_node("ReduceSum", ["x", "axes"], ["s"],
+                                   keepdims=0),
+                  helper.make_node("MatMul", ["s", "W"], ["y"])],
+                 [inp("x", [5, 2, 3])], [out("y", [2, 4])],
+                 [ints("axes", [0]), param("W", [3, 4])])
+
+
+@builder
+def two_inputs_dim0():
+    return model([helper.make_node("Add", ["x", "h"], ["y"])],
+                 [inp("x", [2, 3]), inp("h", [1, 3])], [out("y", [2, 3])])
+
+
+@builder
 def param_order():
     # Initializers listed in an order different from their use; one unused.
     nodes = [
@@ -460,6 +476,16 @@ def batchnorm_training():
                                    ["x", "scale", "B", "mean", "var"], ["y"],
                                    name="bn", training_mode=1)],
                  [inp("x", [2, 3, 4, 4])], [out("y", [2, 3, 4, 4])], bn_inits(),
+                 opset=15)
+
+
+@builder
+def batchnorm_training_stats_used():
+    return model([helper.make_node("BatchNormalization",
+                                   ["x", "scale", "B", "mean", "var"],
+                                   ["y", "rm", "rv"], name="bn", training_mode=1),
+                  helper.make_node("Add", ["y", "rm"], ["z"], name="use")],
+                 [inp("x", [2, 3, 4, 3])], [out("z", [2, 3, 4, 3])], bn_inits(),
                  opset=15)
 
 
@@ -854,7 +880,13 @@ def lstm_input_forget():
 # --- Unsupported --------------------------------------------------------------
 
 @builder
-def unsupported_cos():
+def unsupported_hardmax():
+    return unary_chain(["Relu", "Hardmax"])
+
+
+@builder
+def cos_at_run_time():
+    # Cos folds on constants but has no graph form.
     return unary_chain(["Relu", "Cos"])
 
 
