@@ -133,7 +133,10 @@ def PC_ClipOp : PC_GraphOp<"clip", [SameOperandsAndResultType]> {
   let summary = "clamp to [min, max]";
   let description = [{
     Elementwise `min(max(x, min), max)`; an absent bound is -inf or +inf.
-    The local derivative is 1 where `min <= x <= max`, as in PyTorch.
+    The local derivative is 1 where `min < x < max` and 0 elsewhere, bounds
+    excluded as in PyTorch's ReLU6 and hardtanh (which export as Clip) and
+    as in pc.relu; torch.clamp, which exports as Clip too, would count the
+    bounds in.
   }];
   let arguments = (ins PC_Tensor:$input, F32Attr:$min, F32Attr:$max);
   let results = (outs PC_Tensor:$result);
@@ -369,7 +372,9 @@ def PC_ResizeOp : PC_GraphOp<"resize"> {
                        PC_ResizeRounding:$rounding,
                        DenseF32ArrayAttr:$scales);
   let results = (outs PC_Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $mode $coordinates $rounding $input attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 
@@ -438,7 +443,7 @@ def PC_EluGradOp : PC_Op<"elu_grad", [Pure, SameOperandsAndResultType]> {
 }
 
 def PC_ClipGradOp : PC_Op<"clip_grad", [Pure, SameOperandsAndResultType]> {
-  let summary = "cotangent where min <= input <= max, else 0";
+  let summary = "cotangent where min < input < max, else 0";
   let arguments = (ins PC_Tensor:$grad, PC_Tensor:$primal, F32Attr:$min,
                        F32Attr:$max);
   let results = (outs PC_Tensor:$result);
@@ -564,7 +569,9 @@ def PC_ResizeGradOp : PC_Op<"resize_grad", [Pure]> {
                        PC_ResizeRounding:$rounding,
                        DenseF32ArrayAttr:$scales);
   let results = (outs PC_Tensor:$result);
-  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $mode $coordinates $rounding $grad attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

@@ -173,9 +173,9 @@ void mlir::pc::lowering::populateUnaryPatterns(RewritePatternSet &patterns) {
   });
   addElementwise<ClipGradOp>(patterns, [](ClipGradOp op, B &b, L l, V a) -> Value {
     Value zero = f32(b, l, 0.0);
-    Value inHigh = select(b, l, arith::CmpFPredicate::OLE, a[1],
+    Value inHigh = select(b, l, arith::CmpFPredicate::OLT, a[1],
                           op.getMax().convertToFloat(), a[0], zero);
-    return select(b, l, arith::CmpFPredicate::OGE, a[1],
+    return select(b, l, arith::CmpFPredicate::OGT, a[1],
                   op.getMin().convertToFloat(), inHigh, zero);
   });
   addElementwise<PowGradOp>(patterns, [](PowGradOp op, B &b, L l, V a) -> Value {

@@ -1,10 +1,11 @@
 //===- LowerWindow.cpp - convolution and pooling to linalg ----------------===//
 //
-// Convolutions become im2col copies and GEMMs (which pc-matmul-to-runtime
-// sends to the runtime's blocked kernel), one per group. Adjoints that
-// scatter back onto the input (conv input gradient, pooling gradients) are
-// written as gathers: each padded input element sums the window positions
-// that read it, so no two iterations write the same element.
+// Convolutions become one im2col copy and one GEMM per layer, batched over
+// the groups (pc-matmul-to-runtime sends them to the runtime's blocked
+// kernel). Adjoints that scatter back onto the input (conv input gradient,
+// pooling gradients) are written as gathers: each padded input element sums
+// the window positions that read it, so no two iterations write the same
+// element.
 //
 //===----------------------------------------------------------------------===//
 #include "LinalgBuilders.h"
@@ -47,17 +48,6 @@ struct Window {
     return g;
   }
 };
-
-/// Channels [offset, offset+count) of an NCHW tensor. Group slices are
-/// taken before any generic reads them: linalg infers loop bounds from the
-/// first operand indexed by a plain dimension.
-Value channels(OpBuilder &b, Location loc, Value t, int64_t offset,
-               int64_t count) {
-  auto s = tensorType(t).getShape();
-  if (count == s[1])
-    return t;
-  return extractSlice(b, loc, t, {0, offset, 0, 0}, {s[0], count, s[2], s[3]});
-}
 
 /// The input padded to [n, c, hp, wp] with `value`.
 Value padInput(OpBuilder &b, Location loc, Value x, const Window &g,
@@ -115,54 +105,99 @@ Value poolWindows(OpBuilder &b, Location loc, Value xp, const Window &g,
       .getResult(0);
 }
 
-/// The im2col matrix [n*oh*ow, cg*kh*kw] of a padded input with cg channels.
-Value im2col(OpBuilder &b, Location loc, Value xp, const Window &g) {
-  int64_t cg = tensorType(xp).getShape()[1];
+/// The grouped im2col matrices [groups, n*oh*ow, cg*kh*kw] of a padded
+/// input: group k's rows read channels [k*cg, (k+1)*cg).
+Value im2col(OpBuilder &b, Location loc, Value xp, const Window &g,
+             int64_t groups) {
+  int64_t cg = g.c / groups;
   MLIRContext *ctx = b.getContext();
-  SmallVector<int64_t> shape = {g.n, g.oh, g.ow, cg, g.kh, g.kw};
-  // Iteration dims: (n, oh, ow, c, kh, kw).
-  Value col =
-      copyThrough(b, loc, xp, windowRead(ctx, g, 0, 3, 1, 2, 4, 5), shape);
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // Iteration dims: (group, n, oh, ow, c, kh, kw).
+  AffineMap read = AffineMap::get(
+      7, 0,
+      {d(1), d(0) * cg + d(4), d(2) * g.sh + d(5) * g.dh,
+       d(3) * g.sw + d(6) * g.dw},
+      ctx);
+  Value col = copyThrough(b, loc, xp, read,
+                          {groups, g.n, g.oh, g.ow, cg, g.kh, g.kw});
   return reshape(b, loc, col,
-                 RankedTensorType::get({g.n * g.oh * g.ow, cg * g.kh * g.kw},
+                 RankedTensorType::get(
+                     {groups, g.n * g.oh * g.ow, cg * g.kh * g.kw},
+                     b.getF32Type()));
+}
+
+/// An NCHW tensor of f = groups*fg channels as [groups, n*oh*ow, fg].
+Value groupRows(OpBuilder &b, Location loc, Value t, int64_t groups) {
+  auto s = tensorType(t).getShape();
+  int64_t fg = s[1] / groups;
+  Value split = reshape(b, loc, t,
+                        RankedTensorType::get({s[0], groups, fg, s[2], s[3]},
+                                              b.getF32Type()));
+  Value dst = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{groups, s[0], s[2], s[3], fg}, b.getF32Type());
+  Value rows = b.create<linalg::TransposeOp>(loc, split, dst,
+                                             ArrayRef<int64_t>{1, 0, 3, 4, 2})
+                   .getResult()[0];
+  return reshape(b, loc, rows,
+                 RankedTensorType::get({groups, s[0] * s[2] * s[3], fg},
                                        b.getF32Type()));
 }
 
-/// Channels [fOffset, fOffset+fg) of an NCHW tensor as a [n*oh*ow, fg]
-/// matrix.
-Value nhwcRows(OpBuilder &b, Location loc, Value t, int64_t fOffset,
-               int64_t fg) {
-  MLIRContext *ctx = b.getContext();
-  t = channels(b, loc, t, fOffset, fg);
-  auto s = tensorType(t).getShape();
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  Value r = copyThrough(b, loc, t,
-                        AffineMap::get(4, 0, {d(0), d(3), d(1), d(2)}, ctx),
-                        {s[0], s[2], s[3], fg});
-  return reshape(b, loc, r,
-                 RankedTensorType::get({s[0] * s[2] * s[3], fg}, b.getF32Type()));
-}
-
-/// A [n*oh*ow, f] matrix back to NCHW [n, f, oh, ow].
-Value nchwFromRows(OpBuilder &b, Location loc, Value rows, const Window &g) {
-  int64_t f = tensorType(rows).getShape()[1];
-  Value nhwc = reshape(
-      b, loc, rows, RankedTensorType::get({g.n, g.oh, g.ow, f}, b.getF32Type()));
+/// [groups, n*oh*ow, fg] back to NCHW [n, groups*fg, oh, ow].
+Value nchwFromGroupRows(OpBuilder &b, Location loc, Value rows,
+                        const Window &g) {
+  auto s = tensorType(rows).getShape();
+  int64_t groups = s[0], fg = s[2];
+  Value split = reshape(
+      b, loc, rows,
+      RankedTensorType::get({groups, g.n, g.oh, g.ow, fg}, b.getF32Type()));
   Value dst = b.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{g.n, f, g.oh, g.ow}, b.getF32Type());
-  return b.create<linalg::TransposeOp>(loc, nhwc, dst,
-                                       ArrayRef<int64_t>{0, 3, 1, 2})
-      .getResult()[0];
+      loc, ArrayRef<int64_t>{g.n, groups, fg, g.oh, g.ow}, b.getF32Type());
+  Value nchw = b.create<linalg::TransposeOp>(loc, split, dst,
+                                             ArrayRef<int64_t>{1, 0, 4, 2, 3})
+                   .getResult()[0];
+  return reshape(b, loc, nchw,
+                 RankedTensorType::get({g.n, groups * fg, g.oh, g.ow},
+                                       b.getF32Type()));
 }
 
-/// Filters [fOffset, fOffset+fg) as a [fg, cg*kh*kw] matrix.
-Value filterRows(OpBuilder &b, Location loc, Value filter, int64_t fOffset,
-                 int64_t fg) {
+/// Filters [groups*fg, cg, kh, kw] as [groups, fg, cg*kh*kw] matrices.
+Value filterRows(OpBuilder &b, Location loc, Value filter, int64_t groups) {
   auto s = tensorType(filter).getShape();
-  if (fg != s[0])
-    filter = extractSlice(b, loc, filter, {fOffset, 0, 0, 0}, {fg, s[1], s[2], s[3]});
   return reshape(b, loc, filter,
-                 RankedTensorType::get({fg, s[1] * s[2] * s[3]}, b.getF32Type()));
+                 RankedTensorType::get({groups, s[0] / groups, s[1] * s[2] * s[3]},
+                                       b.getF32Type()));
+}
+
+/// One matrix product per group: [groups, m, k] x [groups, k, n] with
+/// optional transposes (a plain matrix product when there is one group).
+Value groupedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl,
+                    bool tr) {
+  auto ls = tensorType(lhs).getShape(), rs = tensorType(rhs).getShape();
+  int64_t groups = ls[0];
+  int64_t m = tl ? ls[2] : ls[1], n = tr ? rs[1] : rs[2];
+  auto type = RankedTensorType::get({groups, m, n}, b.getF32Type());
+  if (groups == 1) {
+    auto two = [&](Value v) {
+      auto s = tensorType(v).getShape();
+      return reshape(b, loc, v,
+                     RankedTensorType::get({s[1], s[2]}, b.getF32Type()));
+    };
+    return reshape(b, loc, matmul(b, loc, two(lhs), two(rhs), tl, tr), type);
+  }
+  Value init = filled(b, loc, type.getShape(), f32(b, loc, 0.0));
+  if (tl && tr)
+    llvm_unreachable("grouped convolutions transpose one operand at most");
+  if (tl)
+    return b.create<linalg::BatchMatmulTransposeAOp>(loc, type,
+                                                     ValueRange{lhs, rhs}, init)
+        .getResult(0);
+  if (tr)
+    return b.create<linalg::BatchMatmulTransposeBOp>(loc, type,
+                                                     ValueRange{lhs, rhs}, init)
+        .getResult(0);
+  return b.create<linalg::BatchMatmulOp>(loc, type, ValueRange{lhs, rhs}, init)
+      .getResult(0);
 }
 
 /// Builds, for kernel offset (kh, kw), a linalg.generic over [n, cg, oh,
@@ -241,39 +276,21 @@ Value inverseCounts(OpBuilder &b, Location loc, const Window &g,
       loc, DenseElementsAttr::get(type, ArrayRef<float>(inv)));
 }
 
-/// The per-group results of a grouped convolution side by side: group k's
-/// tensor (`perGroup(k)`) at offset k * `size` of dimension `dim` of a
-/// tensor of `shape`; with one group, that group's tensor itself.
-Value joinGroups(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                 int64_t groups, int64_t dim, int64_t size,
-                 function_ref<Value(int64_t)> perGroup) {
-  if (groups == 1)
-    return perGroup(0);
-  Value out = b.create<tensor::EmptyOp>(loc, shape, b.getF32Type());
-  SmallVector<int64_t> offsets(shape.size(), 0);
-  for (int64_t k = 0; k < groups; ++k) {
-    offsets[dim] = k * size;
-    out = insertSlice(b, loc, perGroup(k), out, offsets);
-  }
-  return out;
-}
+// Convolutions, grouped or not, are one im2col copy and one matrix product
+// per layer, batched over the groups: a depthwise layer of 960 channels is
+// one batched product, not 960 convolutions.
 
 Value lowerConv(ConvOp op, ConvOp::Adaptor a, OpBuilder &b) {
   Location loc = op.getLoc();
   auto outType = tensorType(op.getResult());
   Window g = Window::of(op, tensorType(a.getInput()).getShape(),
                         outType.getShape());
-  int64_t groups = op.getGroup(), cg = g.c / groups,
-          fg = outType.getShape()[1] / groups;
+  int64_t groups = op.getGroup();
   Value xp = padInput(b, loc, a.getInput(), g, 0.0);
-  return joinGroups(b, loc, outType.getShape(), groups, /*dim=*/1, fg,
-                    [&](int64_t k) {
-                      Value col =
-                          im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
-                      Value w = filterRows(b, loc, a.getFilter(), k * fg, fg);
-                      return nchwFromRows(
-                          b, loc, matmul(b, loc, col, w, false, true), g);
-                    });
+  Value col = im2col(b, loc, xp, g, groups);
+  Value w = filterRows(b, loc, a.getFilter(), groups);
+  return nchwFromGroupRows(b, loc, groupedMatmul(b, loc, col, w, false, true),
+                           g);
 }
 
 Value lowerConvFilterGrad(ConvFilterGradOp op, ConvFilterGradOp::Adaptor a,
@@ -282,18 +299,11 @@ Value lowerConvFilterGrad(ConvFilterGradOp op, ConvFilterGradOp::Adaptor a,
   auto wType = tensorType(op.getResult());
   auto gShape = tensorType(a.getGrad()).getShape();
   Window g = Window::of(op, tensorType(a.getInput()).getShape(), gShape);
-  int64_t groups = op.getGroup(), cg = g.c / groups, fg = gShape[1] / groups;
+  int64_t groups = op.getGroup();
   Value xp = padInput(b, loc, a.getInput(), g, 0.0);
-  return joinGroups(b, loc, wType.getShape(), groups, /*dim=*/0, fg,
-                    [&](int64_t k) {
-                      Value col =
-                          im2col(b, loc, channels(b, loc, xp, k * cg, cg), g);
-                      Value rows = nhwcRows(b, loc, a.getGrad(), k * fg, fg);
-                      return reshape(
-                          b, loc, matmul(b, loc, rows, col, true, false),
-                          RankedTensorType::get({fg, cg, g.kh, g.kw},
-                                                b.getF32Type()));
-                    });
+  Value col = im2col(b, loc, xp, g, groups);
+  Value rows = groupRows(b, loc, a.getGrad(), groups);
+  return reshape(b, loc, groupedMatmul(b, loc, rows, col, true, false), wType);
 }
 
 Value lowerConvInputGrad(ConvInputGradOp op, ConvInputGradOp::Adaptor a,
@@ -301,32 +311,29 @@ Value lowerConvInputGrad(ConvInputGradOp op, ConvInputGradOp::Adaptor a,
   Location loc = op.getLoc();
   auto gShape = tensorType(a.getGrad()).getShape();
   Window g = Window::of(op, tensorType(op.getResult()).getShape(), gShape);
-  int64_t groups = op.getGroup(), cg = g.c / groups, fg = gShape[1] / groups;
-  Value dxp;
-  if (groups > 1)
-    dxp = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{g.n, g.c, g.hp, g.wp},
-                                    b.getF32Type());
-  for (int64_t k = 0; k < groups; ++k) {
-    Value rows = nhwcRows(b, loc, a.getGrad(), k * fg, fg);
-    Value w = filterRows(b, loc, a.getFilter(), k * fg, fg);
-    Value dcol = reshape(b, loc, matmul(b, loc, rows, w, false, false),
-                         RankedTensorType::get({g.n, g.oh, g.ow, cg, g.kh, g.kw},
-                                               b.getF32Type()));
-    Value part = scatterWindows(
-        b, loc, g, cg,
-        [&](OpBuilder &nb, Location nl, int64_t kh, int64_t kw, Value init) {
-          MLIRContext *ctx = nb.getContext();
-          auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-          AffineMap read = AffineMap::get(
-              4, 0,
-              {d(0), d(2), d(3), d(1), getAffineConstantExpr(kh, ctx),
-               getAffineConstantExpr(kw, ctx)},
-              ctx);
-          return accumulate(nb, nl, init, dcol, read,
-                            [](OpBuilder &, Location, ValueRange v) { return v[0]; });
-        });
-    dxp = groups > 1 ? insertSlice(b, loc, part, dxp, {0, k * cg, 0, 0}) : part;
-  }
+  int64_t groups = op.getGroup(), cg = g.c / groups;
+  Value rows = groupRows(b, loc, a.getGrad(), groups);
+  Value w = filterRows(b, loc, a.getFilter(), groups);
+  // [groups, n*oh*ow, cg*kh*kw] as [groups, n, oh, ow, cg, kh, kw]: the
+  // contribution of every window position to the input it read.
+  Value dcol = reshape(
+      b, loc, groupedMatmul(b, loc, rows, w, false, false),
+      RankedTensorType::get({groups, g.n, g.oh, g.ow, cg, g.kh, g.kw},
+                            b.getF32Type()));
+  Value dxp = scatterWindows(
+      b, loc, g, g.c,
+      [&](OpBuilder &nb, Location nl, int64_t kh, int64_t kw, Value init) {
+        // Iteration dims (n, c, oh, ow); channel c is group c / cg.
+        MLIRContext *ctx = nb.getContext();
+        auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+        AffineMap read = AffineMap::get(
+            4, 0,
+            {d(1).floorDiv(cg), d(0), d(2), d(3), d(1) % cg,
+             getAffineConstantExpr(kh, ctx), getAffineConstantExpr(kw, ctx)},
+            ctx);
+        return accumulate(nb, nl, init, dcol, read,
+                          [](OpBuilder &, Location, ValueRange v) { return v[0]; });
+      });
   return unpad(b, loc, dxp, g);
 }
 

@@ -298,9 +298,9 @@ OwningOpRef<ModuleOp> Importer::run() {
   };
   for (const auto &init : graph().initializer()) {
     HostTensor h = fromTensorProto(init);
+    classify(init.name(), h);
     for (const std::string &alias : aliasesOf.lookup(init.name()))
       classify(alias, h);
-    classify(init.name(), std::move(h));
   }
   for (const auto &name : frozen)
     if (!known.contains(name.getKey()))

@@ -73,3 +73,15 @@ void pcc_rt_sgemm(int64_t transA, int64_t transB, int64_t m, int64_t n,
     }
   }
 }
+
+void pcc_rt_sgemm_batched(int64_t batch, int64_t transA, int64_t transB,
+                          int64_t m, int64_t n, int64_t k, int64_t aAddr,
+                          int64_t bAddr, int64_t cAddr) {
+  const float *a = (const float *)(intptr_t)aAddr;
+  const float *b = (const float *)(intptr_t)bAddr;
+  float *c = (float *)(intptr_t)cAddr;
+  for (int64_t i = 0; i < batch; ++i)
+    pcc_rt_sgemm(transA, transB, m, n, k, (int64_t)(intptr_t)(a + i * m * k),
+                 (int64_t)(intptr_t)(b + i * k * n),
+                 (int64_t)(intptr_t)(c + i * m * n));
+}

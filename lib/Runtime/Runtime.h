@@ -74,6 +74,11 @@ const char *pcc_rt_last_error(pcc_rt_model *m);
 void pcc_rt_sgemm(int64_t trans_a, int64_t trans_b, int64_t m, int64_t n,
                   int64_t k, int64_t a, int64_t b, int64_t c);
 
+/* The same for `batch` products of contiguous [batch, ...] operands. */
+void pcc_rt_sgemm_batched(int64_t batch, int64_t trans_a, int64_t trans_b,
+                          int64_t m, int64_t n, int64_t k, int64_t a,
+                          int64_t b, int64_t c);
+
 void pcc_rt_sgd(float *p, const float *g, int64_t n, float lr);
 void pcc_rt_adam(float *p, const float *g, float *mom, float *vel, int64_t n,
                  float lr, int64_t step);

@@ -441,3 +441,83 @@ func.func @conv_filter_rank(%x: tensor<1x1x5x5xf32>, %w: tensor<2x9xf32>) {
   %0 = pc.conv %x, %w {group = 1, kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x1x5x5xf32>, tensor<2x9xf32>) -> tensor<1x2x3x3xf32>
   return
 }
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x4x3xf32>, %b: tensor<3x3x5xf32>) {
+  // expected-error @+1 {{batch dimensions differ}}
+  %0 = pc.matmul %a, %b : (tensor<2x4x3xf32>, tensor<3x3x5xf32>) -> tensor<2x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @where_condition(%a: tensor<4xf32>) {
+  // expected-error @+1 {{condition must be a static i1 tensor}}
+  %0 = pc.where %a, %a {condition = dense<1.0> : tensor<4xf32>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @where_broadcast(%a: tensor<4xf32>) {
+  // expected-error @+1 {{condition and operands do not broadcast}}
+  %0 = pc.where %a, %a {condition = dense<true> : tensor<3xi1>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @normalize_axes(%x: tensor<2x3xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{axes must be sorted, unique and in range}}
+  %0 = pc.normalize %x, %s, %s {axes = array<i64: 2>, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @normalize_scale(%x: tensor<2x3xf32>, %s: tensor<2xf32>) {
+  // expected-error @+1 {{scale and bias must broadcast to the input}}
+  %0 = pc.normalize %x, %s, %s {axes = array<i64: 1>, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_channels(%x: tensor<2x3x4x4xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{scale, bias, mean and var must have 3 entries}}
+  %0 = pc.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-5 : f32, momentum = 0.9 : f32} : (tensor<2x3x4x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x3x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_max_shape(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{result dimension 1 must be 1}}
+  %0 = pc.reduce_max %x {axes = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @resize_scales(%x: tensor<1x1x2x2xf32>) {
+  // expected-error @+1 {{needs one scale per dimension and equal ranks}}
+  %0 = pc.resize nearest asymmetric floor %x {scales = array<f32: 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @resize_unit_scale(%x: tensor<1x1x2x2xf32>) {
+  // expected-error @+1 {{dimension 1: scales must be positive, and 1 only where the size is kept}}
+  %0 = pc.resize nearest asymmetric floor %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @extremum_grad_shape(%g: tensor<4xf32>, %a: tensor<5xf32>) {
+  // expected-error @+1 {{operands must broadcast to the grad, which the result's type is}}
+  %0 = pc.extremum_grad %g, %a, %a {is_min = false} : (tensor<4xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<4xf32>
+  return
+}

@@ -114,3 +114,35 @@ func.func @window_ops(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>, %g: tens
   // CHECK: return %[[C]]
   return %0 : tensor<1x6x3x3xf32>
 }
+
+// The ops added for the model zoo.
+// CHECK-LABEL: func @real_model_ops
+func.func @real_model_ops(%x: tensor<2x3x4xf32>, %w: tensor<2x4x5xf32>, %c: tensor<3xf32>,
+                          %img: tensor<2x3x4x4xf32>) -> tensor<2x3x5xf32> {
+  // CHECK: pc.matmul %{{.*}}, %{{.*}} : (tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
+  %0 = pc.matmul %x, %w : (tensor<2x3x4xf32>, tensor<2x4x5xf32>) -> tensor<2x3x5xf32>
+  // CHECK: pc.erf %{{.*}} : tensor<2x3x5xf32>
+  %1 = pc.erf %0 : tensor<2x3x5xf32>
+  // CHECK: pc.hard_sigmoid %{{.*}} {alpha = 2.000000e-01 : f32, beta = 5.000000e-01 : f32} : tensor<2x3x5xf32>
+  %2 = pc.hard_sigmoid %1 {alpha = 0.2 : f32, beta = 0.5 : f32} : tensor<2x3x5xf32>
+  // CHECK: pc.hard_swish %{{.*}} : tensor<2x3x5xf32>
+  %3 = pc.hard_swish %2 : tensor<2x3x5xf32>
+  // CHECK: pc.max %{{.*}}, %{{.*}} : (tensor<2x3x5xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  %4 = pc.max %3, %1 : (tensor<2x3x5xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  // CHECK: pc.min %{{.*}}, %{{.*}} : (tensor<2x3x5xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  %5 = pc.min %4, %1 : (tensor<2x3x5xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  // CHECK: pc.where %{{.*}}, %{{.*}} {condition = dense<[true, false, true, false, true]> : tensor<5xi1>}
+  %6 = pc.where %5, %4 {condition = dense<[true, false, true, false, true]> : tensor<5xi1>} : (tensor<2x3x5xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  // CHECK: pc.normalize %{{.*}}, %{{.*}}, %{{.*}} {axes = array<i64: 2>, epsilon = 9.99999974E-6 : f32}
+  %7 = pc.normalize %6, %one, %one {axes = array<i64: 2>, epsilon = 1.0e-5 : f32} : (tensor<2x3x5xf32>, tensor<f32>, tensor<f32>) -> tensor<2x3x5xf32>
+  // CHECK: pc.reduce_max %{{.*}} {axes = array<i64: 1>} : (tensor<2x3x5xf32>) -> tensor<2x1x5xf32>
+  %8 = pc.reduce_max %7 {axes = array<i64: 1>} : (tensor<2x3x5xf32>) -> tensor<2x1x5xf32>
+  // CHECK: pc.batch_norm %{{.*}} {epsilon = 9.99999974E-6 : f32, momentum = 0.899999976 : f32}
+  %9 = pc.batch_norm %img, %c, %c, %c, %c {epsilon = 1.0e-5 : f32, momentum = 0.9 : f32} : (tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x4xf32>
+  // CHECK: pc.resize nearest asymmetric floor %{{.*}} {scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
+  %10 = pc.resize nearest asymmetric floor %9 {scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : (tensor<2x3x4x4xf32>) -> tensor<2x3x8x8xf32>
+  // CHECK: pc.resize_grad linear half_pixel round_prefer_floor %{{.*}} {scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
+  %11 = pc.resize_grad linear half_pixel round_prefer_floor %10 {scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : (tensor<2x3x8x8xf32>) -> tensor<2x3x4x4xf32>
+  return %7 : tensor<2x3x5xf32>
+}

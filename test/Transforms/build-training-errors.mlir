@@ -10,3 +10,4 @@ func.func @not_noded(%x: tensor<4x3xf32> {pc.role = "input"}) -> tensor<4x3xf32>
   %1 = pc.tanh %x : tensor<4x3xf32>
   return %1 : tensor<4x3xf32>
 }
+

@@ -877,6 +877,93 @@ def lstm_input_forget():
                            input_forget=1)
 
 
+# --- Real models: aliases, shape arithmetic, new operators -------------------
+
+@builder
+def identity_aliases():
+    # PyTorch's dedup: "b2" is Identity("b1") (equal values); W is read by
+    # two Gemms directly (real sharing).
+    return model([helper.make_node("Identity", ["b1"], ["b2"]),
+                  helper.make_node("Gemm", ["x", "W", "b1"], ["h"], transB=1),
+                  helper.make_node("Tanh", ["h"], ["t"]),
+                  helper.make_node("Gemm", ["t", "W", "b2"], ["y"], transB=1)],
+                 [inp("x", [2, 3])], [out("y", [2, 3])],
+                 [param("W", [3, 3]), param("b1", [3], 1.0)])
+
+
+@builder
+def shape_arithmetic():
+    # torch.chunk's exported form: ends = Shape(x)[1] / 2 * 1, a Slice of the
+    # graph tensor with those ends; and Equal/Where/Range/ReduceProd/Cast on
+    # constants.
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("Gather", ["s", "one"], ["d1"], axis=0),
+        helper.make_node("Div", ["d1", "two"], ["half"]),
+        helper.make_node("Mul", ["half", "one"], ["end"]),
+        helper.make_node("Unsqueeze", ["end", "zero"], ["ends"]),
+        helper.make_node("Slice", ["x", "zeros1", "ends", "ones1"], ["first"]),
+        helper.make_node("Range", ["zero", "d1", "one"], ["r"]),
+        helper.make_node("Equal", ["r", "two"], ["is2"]),
+        helper.make_node("Cast", ["is2"], ["is2f"], to=FLOAT),
+        helper.make_node("ReduceProd", ["s"], ["numel"], keepdims=0),
+        helper.make_node("Cast", ["numel"], ["numelf"], to=FLOAT),
+        helper.make_node("Div", ["is2f", "numelf"], ["w"]),
+        helper.make_node("Slice", ["w", "zeros1", "ends", "zeros1"], ["wh"]),
+        helper.make_node("Mul", ["first", "wh"], ["y"]),
+    ]
+    return model(nodes, [inp("x", [2, 6])], [out("y", [2, 3])],
+                 [ints("zero", 0), ints("one", 1), ints("two", 2),
+                  ints("zeros1", [0]), ints("ones1", [1])])
+
+
+@builder
+def batched_matmul():
+    # [2, 1, 3, 4] x [5, 4, 2] broadcasts to batch [2, 5].
+    return model([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                 [inp("a", [2, 1, 3, 4]), inp("b", [5, 4, 2])],
+                 [out("y", [2, 5, 3, 2])])
+
+
+@builder
+def layer_norm():
+    return model([helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"],
+                                   axis=-1, epsilon=1e-3)],
+                 [inp("x", [2, 3, 4])], [out("y", [2, 3, 4])],
+                 [param("g", [4], 1.0), param("b", [4])], opset=17)
+
+
+@builder
+def where_resize_max():
+    cond = numpy_helper.from_array(np.array([True, False, True]), "c")
+    return model([helper.make_node("Where", ["c", "x", "z"], ["w"]),
+                  helper.make_node("Max", ["w", "x", "z"], ["m"]),
+                  helper.make_node("Mean", ["m", "x"], ["a"]),
+                  helper.make_node("Resize", ["a", "", "scales"], ["y"],
+                                   mode="nearest",
+                                   coordinate_transformation_mode="asymmetric",
+                                   nearest_mode="floor")],
+                 [inp("x", [1, 1, 2, 3]), inp("z", [1, 1, 2, 3])],
+                 [out("y", [1, 1, 4, 3])],
+                 [cond, numpy_helper.from_array(
+                     np.array([1, 1, 2, 1], np.float32), "scales")])
+
+
+@builder
+def cast_run_time():
+    return model([helper.make_node("Cast", ["x"], ["y"], to=INT64)],
+                 [inp("x", [2, 3])], [out("y", [2, 3], INT64)])
+
+
+@builder
+def cast_unsupported():
+    return model([helper.make_node("Shape", ["x"], ["s"]),
+                  helper.make_node("Cast", ["s"], ["f"], to=TensorProto.DOUBLE),
+                  helper.make_node("Cast", ["f"], ["g"], to=FLOAT),
+                  helper.make_node("Mul", ["x", "g"], ["y"])],
+                 [inp("x", [2])], [out("y", [2])])
+
+
 # --- Unsupported --------------------------------------------------------------
 
 @builder
