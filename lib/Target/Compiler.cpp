@@ -9,6 +9,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -239,6 +240,12 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
   ctx.disableMultithreading(); // two cores; pass-level threads only add noise
   FirstError diag(&ctx);
 
+  // --time-passes: one report on stderr at the end, import to link.
+  DefaultTimingManager timing;
+  timing.setEnabled(o.timePasses);
+  TimingScope rootTiming = timing.getRootScope();
+  TimingScope importTiming = rootTiming.nest("ONNX import");
+
   ImportOptions importOptions;
   importOptions.batch = o.batch;
   importOptions.inputShapes = o.inputShapes;
@@ -247,6 +254,7 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, o.input, importOptions, error);
   if (!module)
     return 1;
+  importTiming.stop();
   ModelInfo info = collectModelInfo(*module);
 
   if (o.emit == EmitKind::Header)
@@ -256,16 +264,21 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
   if (o.emit == EmitKind::PC)
     return printModule(*module, o.output, error);
 
-  auto run = [&](const std::function<void(PassManager &)> &build) {
+  auto run = [&](StringRef stage,
+                 const std::function<void(PassManager &)> &build) {
     PassManager pm(&ctx);
     build(pm);
+    TimingScope passTiming = rootTiming.nest(stage);
+    if (o.timePasses)
+      pm.enableTiming(passTiming);
     if (succeeded(pm.run(*module)))
       return true;
     error = diag.message.empty() ? "a compiler pass failed" : diag.message;
     return false;
   };
 
-  if (!run([&](PassManager &pm) { buildPCPipeline(pm, o.pc); }))
+  if (!run("MLIR: predictive-coding passes",
+           [&](PassManager &pm) { buildPCPipeline(pm, o.pc); }))
     return 1;
   if (auto train = module->lookupSymbol<func::FuncOp>("pcc_train")) {
     if (auto steps = train->getAttrOfType<IntegerAttr>("pc.fixed_steps"))
@@ -276,19 +289,23 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
   if (o.emit == EmitKind::PCTrain)
     return printModule(*module, o.output, error);
 
-  if (!run([&](PassManager &pm) { buildLinalgPipeline(pm); }))
+  if (!run("MLIR: lowering to linalg",
+           [&](PassManager &pm) { buildLinalgPipeline(pm); }))
     return 1;
   if (o.emit == EmitKind::Linalg)
     return printModule(*module, o.output, error);
 
-  if (!run([&](PassManager &pm) { buildLLVMPipeline(pm, o.prefix); }))
+  if (!run("MLIR: bufferization and lowering to LLVM",
+           [&](PassManager &pm) { buildLLVMPipeline(pm, o.prefix); }))
     return 1;
   if (o.emit == EmitKind::LLVMDialect)
     return printModule(*module, o.output, error);
 
+  TimingScope translateTiming = rootTiming.nest("translation to LLVM IR");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmContext, "pcc_model");
+  translateTiming.stop();
   if (!llvmModule) {
     error = diag.message.empty() ? "translation to LLVM IR failed" : diag.message;
     return 1;
@@ -299,7 +316,9 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     return 1;
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setTargetTriple(tm->getTargetTriple().str());
+  TimingScope optTiming = rootTiming.nest("LLVM optimisation");
   optimizeModule(*llvmModule, tm.get(), o.optLevel);
+  optTiming.stop();
   if (o.emit == EmitKind::LLVMIR)
     return writeText(o.output,
                      [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
@@ -313,9 +332,13 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     return 1;
   }
   std::string object = (dir + "/model.o").str();
+  TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
   int rc = emitObject(*llvmModule, *tm, object, error);
+  codegenTiming.stop();
+  TimingScope linkTiming = rootTiming.nest("C glue and link");
   if (rc == 0)
     rc = writeLibrary(info, o, object, error);
+  linkTiming.stop();
   llvm::sys::fs::remove_directories(dir);
   return rc;
 }

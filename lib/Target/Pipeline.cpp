@@ -55,13 +55,16 @@ void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
   // gradient fixtures came out wrong (cause not yet found); it would only
   // save the final copies into the caller's buffers.
   // use-generic-functions: buffers come from the runtime's per-thread cache
-  // (BufferCache.c), not straight from malloc/free.
+  // (BufferCache.c), not straight from malloc/free. pc-outline-kernels makes
+  // every linalg op a shared, no_inline kernel: LLVM then optimises many
+  // small functions, not one huge one.
   addTextual(pm,
              "one-shot-bufferize{bufferize-function-boundaries "
              "function-boundary-type-conversion=identity-layout-map "
              "allow-return-allocs-from-loops},"
              "buffer-deallocation-pipeline,canonicalize,"
              "pc-matmul-to-runtime,"
+             "pc-outline-kernels{prefix=" + prefix + "},"
              "func.func(convert-linalg-to-loops),pc-approximate-math,"
              "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
              "convert-math-to-llvm,convert-math-to-libm,"

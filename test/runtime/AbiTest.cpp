@@ -70,6 +70,9 @@
 #ifndef PCC_TEST_TINY_PREFIX_SO
 #define PCC_TEST_TINY_PREFIX_SO "tiny_p.so"
 #endif
+#ifndef PCC_TEST_TINY_FROZEN_SO
+#define PCC_TEST_TINY_FROZEN_SO "tiny_frozen.so"
+#endif
 #ifndef PCC_TEST_TINY_JSON
 #define PCC_TEST_TINY_JSON "tiny.json"
 #endif
@@ -368,7 +371,8 @@ const char *const kAbiNames[] = {
     "signature",  "create",          "destroy",          "predict",
     "train_step", "compute_gradients", "num_params",     "param_name",
     "param_rank", "param_shape",     "param_data",       "param_grad",
-    "set_hyperparameter", "last_error"};
+    "num_states", "state_name",      "state_rank",       "state_shape",
+    "state_data", "set_hyperparameter", "last_error"};
 
 struct Abi {
   bool ok = false;
@@ -388,6 +392,11 @@ struct Abi {
   decltype(&::pcc_param_shape) param_shape = nullptr;
   decltype(&::pcc_param_data) param_data = nullptr;
   decltype(&::pcc_param_grad) param_grad = nullptr;
+  decltype(&::pcc_num_states) num_states = nullptr;
+  decltype(&::pcc_state_name) state_name = nullptr;
+  decltype(&::pcc_state_rank) state_rank = nullptr;
+  decltype(&::pcc_state_shape) state_shape = nullptr;
+  decltype(&::pcc_state_data) state_data = nullptr;
   decltype(&::pcc_set_hyperparameter) set_hyperparameter = nullptr;
   decltype(&::pcc_last_error) last_error = nullptr;
 
@@ -428,6 +437,11 @@ Abi load(const char *path, const std::string &prefix) {
   bind(abi, abi.param_shape, "param_shape");
   bind(abi, abi.param_data, "param_data");
   bind(abi, abi.param_grad, "param_grad");
+  bind(abi, abi.num_states, "num_states");
+  bind(abi, abi.state_name, "state_name");
+  bind(abi, abi.state_rank, "state_rank");
+  bind(abi, abi.state_shape, "state_shape");
+  bind(abi, abi.state_data, "state_data");
   bind(abi, abi.set_hyperparameter, "set_hyperparameter");
   bind(abi, abi.last_error, "last_error");
   abi.ok = abi.error.empty();
@@ -441,6 +455,10 @@ const Abi &il() {
 }
 const Abi &prefixed() {
   static const Abi abi = load(PCC_TEST_TINY_PREFIX_SO, "tiny");
+  return abi;
+}
+const Abi &frozen() {
+  static const Abi abi = load(PCC_TEST_TINY_FROZEN_SO, "pcc");
   return abi;
 }
 
@@ -707,6 +725,54 @@ TEST(AbiParams, OutOfRangeIndices) {
   EXPECT_EQ(abi.param_grad(nullptr, 0), nullptr);
   // The model is still usable.
   EXPECT_NE(abi.param_data(m, 0), nullptr);
+}
+
+// The tiny MLP has no state: every state query is empty, not a crash.
+TEST(AbiStates, NoStateIsEmpty) {
+  REQUIRE_ABI(il());
+  const Abi &abi = il();
+  EXPECT_EQ(abi.num_states(), 0);
+  Model m(abi);
+  ASSERT_NE(m.get(), nullptr);
+  for (int64_t i : {int64_t(-1), int64_t(0), int64_t(1)}) {
+    EXPECT_EQ(abi.state_name(i), nullptr) << "index " << i;
+    EXPECT_EQ(abi.state_rank(i), -1) << "index " << i;
+    EXPECT_EQ(abi.state_shape(i), nullptr) << "index " << i;
+    EXPECT_EQ(abi.state_data(m, i), nullptr) << "index " << i;
+  }
+  EXPECT_EQ(abi.state_data(nullptr, 0), nullptr);
+}
+
+// --freeze=fc1.weight: the parameter is still listed, marked untrainable
+// in the signature, gets a zero gradient and never moves; the others train.
+TEST(AbiParams, FrozenParameterStaysPut) {
+  REQUIRE_ABI(frozen());
+  const Abi &abi = frozen();
+  const Reference &r = ref();
+  ASSERT_EQ(abi.num_params(), (int64_t)r.params.size());
+  ASSERT_STREQ(abi.param_name(0), "fc1.weight");
+  std::string sig = abi.signature();
+  EXPECT_NE(sig.find("{\"name\": \"fc1.weight\", \"shape\": [5, 3], "
+                     "\"trainable\": false}"),
+            std::string::npos)
+      << sig;
+  EXPECT_NE(sig.find("{\"name\": \"fc1.bias\", \"shape\": [5], "
+                     "\"trainable\": true}"),
+            std::string::npos)
+      << sig;
+  Model m(abi);
+  ASSERT_NE(m.get(), nullptr);
+  auto before = params(abi, m);
+  ASSERT_EQ(trainStep(abi, m, r.input, r.target, nullptr), 0)
+      << lastError(abi, m);
+  auto after = params(abi, m);
+  EXPECT_TRUE(sameBits({before[0]}, {after[0]})) << "the frozen weight moved";
+  for (size_t i = 1; i < before.size(); ++i)
+    EXPECT_FALSE(sameBits({before[i]}, {after[i]})) << "param " << i;
+  const float *g = abi.param_grad(m, 0);
+  ASSERT_NE(g, nullptr);
+  for (size_t k = 0; k < before[0].size(); ++k)
+    EXPECT_EQ(g[k], 0.0f) << "gradient of the frozen weight, element " << k;
 }
 
 TEST(AbiParams, CreateLoadsOnnxInitializers) {

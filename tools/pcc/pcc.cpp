@@ -6,6 +6,7 @@
 #include "pcc/Import/OnnxImporter.h"
 #include "pcc/Target/Compiler.h"
 
+#include "llvm/Pass.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -124,6 +125,15 @@ static bool isIdentifier(const std::string &s) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // LLVM owns -time-passes (TimePassesIsEnabled); pcc shows it and adds its
+  // own report of the MLIR passes and the compile's phases.
+  if (auto *opt = cl::getRegisteredOptions().lookup("time-passes")) {
+    opt->addCategory(category);
+    opt->setHiddenFlag(cl::NotHidden);
+    opt->setDescription("Print where the compile spends its time (import, "
+                        "each MLIR pass, LLVM optimisation and code "
+                        "generation, link) on stderr");
+  }
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter([](raw_ostream &os) { os << "pcc 0.1 (LLVM/MLIR 19)\n"; });
   if (!cl::ParseCommandLineOptions(
@@ -211,6 +221,7 @@ int main(int argc, char **argv) {
   o.emit = *kind;
   o.optLevel = static_cast<unsigned>(optLevel.getValue());
   o.mcpu = mcpu;
+  o.timePasses = TimePassesIsEnabled;
   o.mtriple = mtriple;
 
   std::string error;

@@ -49,6 +49,26 @@ def PCMatmulToRuntime : Pass<"pc-matmul-to-runtime", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def PCOutlineKernels : Pass<"pc-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Outline every linalg op on buffers into a deduplicated kernel";
+  let description = [{
+    In the entry functions (`pc.kernel`), every linalg op with buffer
+    semantics becomes a call to a private function holding just that op,
+    its operands and the values its body reads from outside as arguments
+    (constants are copied in). Identical kernels (same op, attributes,
+    operand types and body) are one function: the time steps of an
+    unrolled recurrence or the repeated blocks of a ResNet share their
+    kernels. The kernels are `no_inline`, so LLVM optimises many small
+    functions instead of one huge one and compile time stays linear in the
+    graph.
+  }];
+  let options = [
+    Option<"prefix", "prefix", "std::string", /*default=*/"\"pcc\"",
+           "symbol prefix of the kernels">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def PCUpdateCarriedInPlace : Pass<"pc-update-carried-in-place"> {
   let summary = "Let the relaxation loop update its value nodes in place";
   let description = [{

@@ -28,6 +28,7 @@ struct CompileOptions {
   unsigned optLevel = 2;
   std::string mcpu, mtriple;
   std::string pccExecutable; // to find the runtime library
+  bool timePasses = false;   // print where the compile spends its time
 };
 
 /// Compiles `options.input`. Returns 0, or 1 with a one-line `error`; on
