@@ -314,22 +314,36 @@ Value lowerConvInputGrad(ConvInputGradOp op, ConvInputGradOp::Adaptor a,
   int64_t groups = op.getGroup(), cg = g.c / groups;
   Value rows = groupRows(b, loc, a.getGrad(), groups);
   Value w = filterRows(b, loc, a.getFilter(), groups);
-  // [groups, n*oh*ow, cg*kh*kw] as [groups, n, oh, ow, cg, kh, kw]: the
-  // contribution of every window position to the input it read.
-  Value dcol = reshape(
-      b, loc, groupedMatmul(b, loc, rows, w, false, false),
-      RankedTensorType::get({groups, g.n, g.oh, g.ow, cg, g.kh, g.kw},
-                            b.getF32Type()));
+  // [groups, n*oh*ow, cg*kh*kw] as [n, oh, ow, c, kh, kw] (channel c =
+  // group * cg + channel in group; a transpose only with several groups):
+  // the contribution of every window position to the input it read.
+  Value dcol = groupedMatmul(b, loc, rows, w, false, false);
+  auto colType = RankedTensorType::get({g.n, g.oh, g.ow, g.c, g.kh, g.kw},
+                                       b.getF32Type());
+  if (groups == 1) {
+    dcol = reshape(b, loc, dcol, colType);
+  } else {
+    Value split = reshape(
+        b, loc, dcol,
+        RankedTensorType::get({groups, g.n, g.oh, g.ow, cg, g.kh, g.kw},
+                              b.getF32Type()));
+    Value dst = b.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{g.n, g.oh, g.ow, groups, cg, g.kh, g.kw},
+        b.getF32Type());
+    Value t = b.create<linalg::TransposeOp>(
+                   loc, split, dst, ArrayRef<int64_t>{1, 2, 3, 0, 4, 5, 6})
+                  .getResult()[0];
+    dcol = reshape(b, loc, t, colType);
+  }
   Value dxp = scatterWindows(
       b, loc, g, g.c,
       [&](OpBuilder &nb, Location nl, int64_t kh, int64_t kw, Value init) {
-        // Iteration dims (n, c, oh, ow); channel c is group c / cg.
         MLIRContext *ctx = nb.getContext();
         auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
         AffineMap read = AffineMap::get(
             4, 0,
-            {d(1).floorDiv(cg), d(0), d(2), d(3), d(1) % cg,
-             getAffineConstantExpr(kh, ctx), getAffineConstantExpr(kw, ctx)},
+            {d(0), d(2), d(3), d(1), getAffineConstantExpr(kh, ctx),
+             getAffineConstantExpr(kw, ctx)},
             ctx);
         return accumulate(nb, nl, init, dcol, read,
                           [](OpBuilder &, Location, ValueRange v) { return v[0]; });

@@ -371,38 +371,44 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
       steps = b.create<arith::ConstantIndexOp>(loc(), rounds);
       rate = b.create<arith::ConstantOp>(loc(), b.getF32FloatAttr(1.0f));
     }
-    // Value nodes are carried as their deviation from the forward pass,
-    // delta = x - x_fwd, zero at the start: in float32 an error far below
-    // the prediction would lose its low bits in x = mu + eps. With held
-    // predictions (fpa, zil) the error is delta itself.
+    // What the loop carries for every hidden vertex. fpa and zil hold the
+    // predictions, so they carry each value node as its deviation from the
+    // forward pass (zero at the start), which is then the error itself: in
+    // float32 an error far below the prediction would keep only the bits
+    // that fit beside it in x = mu + eps. il recomputes the predictions
+    // from the values and carries the values (forward initialisation), with
+    // eps = x - mu; its errors are differences of recomputed predictions
+    // either way.
+    bool heldPredictions = algorithm != Algorithm::IL;
     Value rateTensor =
         b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
     SmallVector<Value> init;
     for (Operation *v : hidden)
-      init.push_back(b.create<arith::ConstantOp>(
-          loc(), DenseElementsAttr::get(
-                     cast<RankedTensorType>(v->getResult(0).getType()),
-                     b.getF32FloatAttr(0.0f))));
+      init.push_back(
+          heldPredictions
+              ? b.create<arith::ConstantOp>(
+                     loc(), DenseElementsAttr::get(
+                                cast<RankedTensorType>(v->getResult(0).getType()),
+                                b.getF32FloatAttr(0.0f)))
+                    .getResult()
+              : fwd.lookup(v->getResult(0)));
     Value zero = b.create<arith::ConstantIndexOp>(loc(), 0);
     Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
 
-    // Evaluates every vertex at the deviations `cur`: for il a fresh clone
-    // of the vertex op at x = x_fwd + delta, with eps = (x_fwd - mu) + delta;
-    // for fpa the forward op, with eps = delta. Returns the instances and
-    // errors.
+    // Evaluates every vertex at the carried state `cur`: for il a fresh
+    // clone of the vertex op at the current values, with eps = x - mu; for
+    // fpa the forward op, with eps = the carried deviation. Returns the
+    // instances and errors.
     auto evaluate = [&](OpBuilder &b, ValueRange cur,
                         llvm::DenseMap<Operation *, Operation *> &inst,
                         llvm::DenseMap<Operation *, Value> &eps) {
       IRMapping map = fwd;
-      if (algorithm == Algorithm::IL)
-        for (auto [v, delta] : llvm::zip(hidden, cur)) {
-          Value xFwd = fwd.lookup(v->getResult(0));
-          map.map(valueNode[v].getResult(),
-                  b.create<AddOp>(loc(), xFwd.getType(), xFwd, delta));
-        }
+      if (!heldPredictions)
+        for (auto [v, x] : llvm::zip(hidden, cur))
+          map.map(valueNode[v].getResult(), x);
       for (Operation *op : info.activeOps) {
         Operation *i = fwdInst(op);
-        if (algorithm == Algorithm::IL) {
+        if (!heldPredictions) {
           i = b.clone(*op, map);
           i->removeAttr("pc.vertex");
           i->removeAttr("pc.output");
@@ -410,16 +416,11 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
         }
         inst[op] = i;
       }
-      for (auto [v, delta] : llvm::zip(hidden, cur)) {
-        if (algorithm != Algorithm::IL) {
-          eps[v] = delta;
-          continue;
-        }
-        Value drift =
-            b.create<ErrorOp>(loc(), fwd.lookup(v->getResult(0)),
-                              inst[v]->getResult(0));
-        eps[v] = b.create<AddOp>(loc(), delta.getType(), drift, delta);
-      }
+      for (auto [v, state] : llvm::zip(hidden, cur))
+        eps[v] = heldPredictions
+                     ? state
+                     : b.create<ErrorOp>(loc(), state, inst[v]->getResult(0))
+                           .getResult();
       eps[info.outputVertex] = outputError(inst[info.outputVertex]->getResult(0));
     };
 
@@ -434,14 +435,14 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
               lb, [&](Operation *op) { return inst.lookup(op); },
               [&](Operation *v) { return eps.lookup(v); }, &drive, nullptr);
           SmallVector<Value> next;
-          for (auto [v, delta] : llvm::zip(hidden, cur)) {
+          for (auto [v, state] : llvm::zip(hidden, cur)) {
             Value s = drive.lookup(v->getResult(0));
             Value d = s ? lb.create<SubOp>(loc(), s.getType(), s, eps[v])
                               .getResult()
                         : lb.create<NegOp>(loc(), eps[v]).getResult();
             Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
             next.push_back(
-                lb.create<AddOp>(loc(), delta.getType(), delta, step));
+                lb.create<AddOp>(loc(), state.getType(), state, step));
           }
           lb.create<scf::YieldOp>(loc(), next);
         });

@@ -342,21 +342,22 @@ func.func @conv_filter_grad(%g: tensor<1x6x2x2xf32>, %x: tensor<1x4x5x5xf32>) ->
 
 // -----
 
-// The input gradient: one batched GEMM gives the column cotangent
-// [groups, N, OH, OW, Cg, KH, KW]; for every kernel offset (kh, kw) an
-// affine generic over the padded input's channels (channel c in group
-// c floordiv 2) adds its column into the strided view that offset reads
+// The input gradient: one batched GEMM gives the column cotangent per
+// group, transposed once to [N, OH, OW, C, KH, KW] (channel c in group
+// c / 2); for every kernel offset (kh, kw) an affine generic adds its
+// column into the strided view of the padded input that offset reads
 // (offsets kh*dilation, strides 2 and 3); then the padding is cut off.
-// CHECK-DAG: #[[K00:.*]] = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d0, d2, d3, d1 mod 2, 0, 0)>
-// CHECK-DAG: #[[K22:.*]] = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d0, d2, d3, d1 mod 2, 2, 2)>
+// CHECK-DAG: #[[K00:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1, 0, 0)>
+// CHECK-DAG: #[[K22:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1, 2, 2)>
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func @conv_input_grad
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<1x2x3x2x2xf32>) outs(%{{.*}} : tensor<2x1x2x2x3xf32>) permutation = [1, 0, 3, 4, 2]
 // CHECK: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<2x4x3xf32>, tensor<2x3x18xf32>) outs(%{{.*}} : tensor<2x4x18xf32>)
-// CHECK: %[[DCOL:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 1, 2, 2, 2, 3, 3]
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<2x1x2x2x2x3x3xf32>) outs(%{{.*}} : tensor<1x2x2x2x2x3x3xf32>) permutation = [1, 2, 3, 0, 4, 5, 6]
+// CHECK: %[[DCOL:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 2, 2, 4, 3, 3]
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4x6x8xf32>)
 // CHECK: %[[V0:.*]] = tensor.extract_slice %[[Z]][0, 0, 0, 0] [1, 4, 2, 2] [1, 1, 2, 3]
-// CHECK: %[[A0:.*]] = linalg.generic {indexing_maps = [#[[K00]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[DCOL]] : tensor<2x1x2x2x2x3x3xf32>) outs(%[[V0]] : tensor<1x4x2x2xf32>)
+// CHECK: %[[A0:.*]] = linalg.generic {indexing_maps = [#[[K00]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[DCOL]] : tensor<1x2x2x4x3x3xf32>) outs(%[[V0]] : tensor<1x4x2x2xf32>)
 // CHECK: arith.addf
 // CHECK: tensor.insert_slice %[[A0]] into %[[Z]][0, 0, 0, 0] [1, 4, 2, 2] [1, 1, 2, 3]
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 2] [1, 4, 2, 2] [1, 1, 2, 3]

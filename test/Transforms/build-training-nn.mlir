@@ -34,27 +34,20 @@ func.func @cnn(%x: tensor<1x1x6x6xf32> {pc.role = "input"}, %w1: tensor<2x1x3x3x
 
 // il: inside the relaxation loop the value nodes of relu, max_pool and the
 // hidden conv input receive their children's errors through the VJPs;
-// after it, each parameter learns from its own vertex's error. The loop
-// carries deviations from the forward pass: values are x_fwd + d, errors
-// (x_fwd - mu) + d, and d itself for the first conv (its prediction, from
-// the clamped input, is the forward one).
+// after it, each parameter learns from its own vertex's error.
 // IL-LABEL: func.func @pcc_train(
 // IL-SAME:    %[[X:[^:]*]]: tensor<1x1x6x6xf32>, %[[T:[^:]*]]: tensor<1x3x2x2xf32>, %[[W1:[^:]*]]: tensor<2x1x3x3xf32>, %[[W2:[^:]*]]: tensor<3x2x2x2xf32>
-// IL:       %[[R:.*]] = pc.relu
-// IL:       %[[P:.*]] = pc.max_pool %[[R]]
-// IL:       scf.for {{.*}} iter_args(%[[D0:.*]] = %{{.*}}, %[[D1:.*]] = %{{.*}}, %[[D2:.*]] = %{{.*}})
-// IL:         %[[V1:.*]] = pc.add %[[R]], %[[D1]]
-// IL:         %[[MP:.*]] = pc.max_pool %[[V1]]
-// IL:         %[[DRIFT:.*]] = pc.error %[[P]], %[[MP]] : tensor<1x2x3x3xf32>
-// IL:         %[[EP:.*]] = pc.add %[[DRIFT]], %[[D2]]
+// IL:       scf.for {{.*}} iter_args(%[[V0:.*]] = %{{.*}}, %[[V1:.*]] = %{{.*}}, %[[V2:.*]] = %{{.*}})
+// IL:         %[[EP:.*]] = pc.error %[[V2]], %{{.*}} : tensor<1x2x3x3xf32>
 // IL:         %[[EOUT:.*]] = pc.loss_error mse
-// IL-DAG:     pc.conv_input_grad %[[EOUT]], %[[W2]] {{.*}} : (tensor<1x3x2x2xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x3x3xf32>
 // IL-DAG:     pc.max_pool_grad %[[EP]], %[[V1]] {{.*}} : (tensor<1x2x3x3xf32>, tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32>
+// IL-DAG:     pc.conv_input_grad %[[EOUT]], %[[W2]] {{.*}} : (tensor<1x3x2x2xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x3x3xf32>
 // IL:         scf.yield
 // IL-NOT:   pc.conv_input_grad
+// IL:       %[[F0:.*]] = pc.error %{{.*}}#0, %{{.*}} : tensor<1x2x6x6xf32>
 // IL:       %[[FOUT:.*]] = pc.loss_error mse
-// IL-DAG:   %[[GW2:.*]] = pc.conv_filter_grad %[[FOUT]], %{{.*}} {{.*}} -> tensor<3x2x2x2xf32>
-// IL-DAG:   %[[GW1:.*]] = pc.conv_filter_grad %{{.*}}#0, %[[X]] {{.*}} -> tensor<2x1x3x3xf32>
+// IL-DAG:   %[[GW1:.*]] = pc.conv_filter_grad %[[F0]], %[[X]] {{.*}} -> tensor<2x1x3x3xf32>
+// IL-DAG:   %[[GW2:.*]] = pc.conv_filter_grad %[[FOUT]], %{{.*}}#2 {{.*}} -> tensor<3x2x2x2xf32>
 // IL-NOT:   pc.max_pool_grad
 // IL:       return
 

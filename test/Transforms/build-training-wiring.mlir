@@ -9,19 +9,18 @@
 // IL-SAME: %[[X:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x3xf32>, %[[W:.*]]: tensor<6x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[STEPS:.*]]: index, %[[RATE:.*]]: f32)
 // IL: %[[MU0:.*]] = pc.matmul %[[X]], %[[W]]
 // IL: %[[MU1:.*]] = pc.tanh
-// IL: scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args(%[[D0:.*]] = %{{.*}}, %[[D1:.*]] = %{{.*}}) -> (tensor<4x6xf32>, tensor<4x3xf32>)
-// IL:   %[[X0:.*]] = pc.add %[[MU0]], %[[D0]]
+// IL: scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args(%[[X0:.*]] = %[[MU0]], %[[X1:.*]] = %[[MU1]]) -> (tensor<4x6xf32>, tensor<4x3xf32>)
 // IL:   %[[R:.*]] = pc.reshape %[[X0]] : (tensor<4x6xf32>) -> tensor<4x2x3xf32>
 // IL:   %[[S:.*]] = pc.slice %[[R]]
 // IL:   %[[R2:.*]] = pc.reshape %[[S]] : (tensor<4x1x3xf32>) -> tensor<4x3xf32>
 // IL:   %[[P1:.*]] = pc.tanh %[[R2]]
-// IL:   %[[DRIFT:.*]] = pc.error %[[MU1]], %[[P1]]
-// IL:   %[[E1:.*]] = pc.add %[[DRIFT]], %[[D1]]
+// IL:   %[[E0:.*]] = pc.error %[[X0]], %[[MU0]]
+// IL:   %[[E1:.*]] = pc.error %[[X1]], %[[P1]]
 // IL:   %[[JT:.*]] = pc.tanh_grad %[[E1]], %[[P1]]
 // IL:   %[[JR:.*]] = pc.reshape %[[JT]] : (tensor<4x3xf32>) -> tensor<4x1x3xf32>
 // IL:   %[[JS:.*]] = pc.slice_grad %[[JR]] {starts = array<i64: 0, 1, 0>, steps = array<i64: 1, 1, 1>} : (tensor<4x1x3xf32>) -> tensor<4x2x3xf32>
 // IL:   %[[J0:.*]] = pc.reshape %[[JS]] : (tensor<4x2x3xf32>) -> tensor<4x6xf32>
-// IL:   %{{.*}} = pc.sub %[[J0]], %[[D0]]
+// IL:   %[[D0:.*]] = pc.sub %[[J0]], %[[E0]]
 // IL:   scf.yield
 
 // zil's depth counts vertices only: matmul -> tanh -> add is 2 steps deep,

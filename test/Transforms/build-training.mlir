@@ -21,40 +21,35 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 
 // il: the prediction of the vertex whose parent is the clamped input is
 // computed once, outside the relaxation loop; the others are recomputed
-// from the current values every step. The loop carries each value node as
-// its deviation from the forward pass (zero at the start): x = x_fwd + d,
-// eps = (x_fwd - mu) + d, which is d itself where mu is the hoisted
-// forward prediction.
+// from the current values every step.
 // IL-LABEL: func.func @pcc_train(
 // IL-SAME: %[[X:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x5xf32>, %[[W:.*]]: tensor<5x3xf32>, %[[B:.*]]: tensor<5xf32>, %[[STEPS:.*]]: index, %[[RATE:.*]]: f32)
 // IL-SAME: -> (tensor<5x3xf32>, tensor<5xf32>, tensor<f32>, tensor<f32>) attributes {pc.algorithm = "il", pc.depth = 2 : i64, pc.entry}
-// IL: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<4x5xf32>
 // IL: %[[MU0:.*]] = pc.matmul %[[X]], %[[W]] {transpose_rhs = true}
 // IL: %[[MU1:.*]] = pc.tanh %[[MU0]]
 // IL: %[[Y:.*]] = pc.add %[[MU1]], %[[B]]
 // IL: %[[LOSS:.*]] = pc.loss mse %[[Y]], %[[T]]
 // IL: %[[G:.*]] = tensor.from_elements %[[RATE]]
-// IL: %[[DS:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args(%[[D0:.*]] = %[[ZERO]], %[[D1:.*]] = %[[ZERO]])
+// IL: %[[XS:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args(%[[X0:.*]] = %[[MU0]], %[[X1:.*]] = %[[MU1]])
 // IL-NOT: pc.matmul %[[X]]
-// IL:   %[[X0:.*]] = pc.add %[[MU0]], %[[D0]]
-// IL:   %[[X1:.*]] = pc.add %[[MU1]], %[[D1]]
 // IL:   %[[P1:.*]] = pc.tanh %[[X0]]
 // IL:   %[[P2:.*]] = pc.add %[[X1]], %[[B]]
-// IL:   %[[DRIFT1:.*]] = pc.error %[[MU1]], %[[P1]]
-// IL:   %[[E1:.*]] = pc.add %[[DRIFT1]], %[[D1]]
+// IL:   %[[E0:.*]] = pc.error %[[X0]], %[[MU0]]
+// IL:   %[[E1:.*]] = pc.error %[[X1]], %[[P1]]
 // IL:   %[[EOUT:.*]] = pc.loss_error mse %[[P2]], %[[T]]
 // IL:   %[[JT:.*]] = pc.tanh_grad %[[E1]], %[[P1]]
-// IL:   %[[U0:.*]] = pc.sub %[[JT]], %[[D0]]
-// IL:   %[[S0:.*]] = pc.mul %[[G]], %[[U0]]
-// IL:   %[[N0:.*]] = pc.add %[[D0]], %[[S0]]
-// IL:   %[[U1:.*]] = pc.sub %[[EOUT]], %[[E1]]
-// IL:   %[[S1:.*]] = pc.mul %[[G]], %[[U1]]
-// IL:   %[[N1:.*]] = pc.add %[[D1]], %[[S1]]
+// IL:   %[[D0:.*]] = pc.sub %[[JT]], %[[E0]]
+// IL:   %[[S0:.*]] = pc.mul %[[G]], %[[D0]]
+// IL:   %[[N0:.*]] = pc.add %[[X0]], %[[S0]]
+// IL:   %[[D1:.*]] = pc.sub %[[EOUT]], %[[E1]]
+// IL:   %[[S1:.*]] = pc.mul %[[G]], %[[D1]]
+// IL:   %[[N1:.*]] = pc.add %[[X1]], %[[S1]]
 // IL:   scf.yield %[[N0]], %[[N1]]
 // Learning: each parameter from its own vertex's error only.
+// IL: %[[F0:.*]] = pc.error %[[XS]]#0, %[[MU0]]
 // IL: %[[FOUT:.*]] = pc.loss_error mse
 // IL-DAG: %[[GB:.*]] = pc.sum_to %[[FOUT]] : (tensor<4x5xf32>) -> tensor<5xf32>
-// IL-DAG: %[[GW:.*]] = pc.matmul %[[DS]]#0, %[[X]] {transpose_lhs = true}
+// IL-DAG: %[[GW:.*]] = pc.matmul %[[F0]], %[[X]] {transpose_lhs = true}
 // IL: pc.half_sq_norm
 // IL: %[[NW:.*]] = pc.neg %[[GW]]
 // IL: %[[NB:.*]] = pc.neg %[[GB]]

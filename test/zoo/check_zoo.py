@@ -16,8 +16,9 @@ signature JSON of an already compiled library of the same model and export
 reports under "depth" (when the algorithm list has no bp, bp is compiled
 first to read it; a bp that failed to compile is not retried); without the
 key, max(200, the fixture's depth_estimate); for il, --inference-rate=R
---inference-steps=T for every T of --il-steps (R = --il-rate; eval exports
-only the first T).  It prints the compile wall time, then loads the library
+--inference-steps=T for every T of --il-steps (R = --il-rate; without
+them, the fixture's "il_steps" and "il_rate" where it has them, else
+10,100 and 0.1; eval exports only the first T).  It prints the compile wall time, then loads the library
 with ctypes in a child process (a crash or a hang is a FAIL, and the run
 goes on) and checks, each as one PASS/FAIL line:
 
@@ -590,14 +591,21 @@ def run_model(args, res, fx, work):
         for alg in args.algorithms:
             base = os.path.join(work, "%s_%s_%s" % (fx.name, export, alg))
             if alg == "il":
-                steps = args.il_steps[:1] if export == "eval" else args.il_steps
+                # The fixture's own rate and T values where it has them
+                # (unless given on the command line).
+                rate = (args.il_rate if args.il_rate_given
+                        else float(fx.desc.get("il_rate", args.il_rate)))
+                il_steps = (args.il_steps if args.il_steps_given
+                            else [int(t) for t in fx.desc.get("il_steps",
+                                                              args.il_steps)])
+                steps = il_steps[:1] if export == "eval" else il_steps
                 libs = []
                 for T in steps:
                     so = "%s_T%d.so" % (base, T)
                     if compile_case(args, res, fx, export, alg,
-                                    ["--inference-rate=%r" % args.il_rate,
+                                    ["--inference-rate=%r" % rate,
                                      "--inference-steps=%d" % T], so,
-                                    " T=%d rate %g" % (T, args.il_rate)):
+                                    " T=%d rate %g" % (T, rate)):
                         libs.append([T, so])
                 if len(libs) < len(steps) and export == "preserve":
                     res.check(False, "%s/%s/il: cosine trend" % (fx.name, export),
@@ -606,7 +614,7 @@ def run_model(args, res, fx, work):
                 if libs:
                     run_checks(args, res, dict(
                         fixtures=args.fixtures, model=fx.name, export=export,
-                        alg=alg, libs=libs, tol=args.tol, rate=args.il_rate))
+                        alg=alg, libs=libs, tol=args.tol, rate=rate))
                 continue
             flags, label = [], ""
             if alg == "fpa":
@@ -663,10 +671,12 @@ def parse_args(argv):
                     help="comma-separated list of bp, fpa, zil, il")
     ap.add_argument("--tol", type=float, default=1e-4,
                     help="relative L2 gradient error allowed (default 1e-4)")
-    ap.add_argument("--il-steps", default="10,100",
-                    help="T values of the il trend (default 10,100)")
-    ap.add_argument("--il-rate", type=float, default=0.1,
-                    help="il inference rate (default 0.1)")
+    ap.add_argument("--il-steps", default=None,
+                    help="T values of the il trend (default: the fixture's "
+                         "il_steps, else 10,100)")
+    ap.add_argument("--il-rate", type=float, default=None,
+                    help="il inference rate (default: the fixture's "
+                         "il_rate, else 0.1)")
     ap.add_argument("--timeout", type=int, default=3600,
                     help="seconds allowed per pcc run and per check run "
                          "(default 3600)")
@@ -679,6 +689,10 @@ def parse_args(argv):
     algs = parse_list(args.algorithm, ALGORITHMS, "algorithm", ap)
     args.algorithms = [a for a in ALGORITHMS if a in algs]
     args.exports = EXPORTS if args.export == "both" else [args.export]
+    args.il_steps_given = args.il_steps is not None
+    args.il_rate_given = args.il_rate is not None
+    args.il_steps = args.il_steps if args.il_steps_given else "10,100"
+    args.il_rate = args.il_rate if args.il_rate_given else 0.1
     try:
         args.il_steps = [int(s) for s in args.il_steps.split(",") if s.strip()]
     except ValueError:

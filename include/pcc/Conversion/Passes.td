@@ -49,6 +49,18 @@ def PCMatmulToRuntime : Pass<"pc-matmul-to-runtime", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def PCFuseElementwise : Pass<"pc-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg producers into their only consumer";
+  let description = [{
+    Upstream elementwise fusion with a control that fuses a producer only
+    when the consumer is its one user and reads it through a permutation:
+    nothing shared is recomputed, and no producer is re-evaluated for every
+    element of a broadcast or a window (fusing those made the CNN 3x
+    slower).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def PCOutlineKernels : Pass<"pc-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Outline every linalg op on buffers into a deduplicated kernel";
   let description = [{
