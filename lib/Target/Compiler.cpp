@@ -11,7 +11,10 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -24,6 +27,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <mutex>
+#include <thread>
 
 using namespace mlir;
 
@@ -104,10 +108,13 @@ int printModule(ModuleOp module, const std::string &path, std::string &error) {
 
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const pcc::CompileOptions &o, std::string &error) {
-  llvm::InitializeAllTargetInfos();
-  llvm::InitializeAllTargets();
-  llvm::InitializeAllTargetMCs();
-  llvm::InitializeAllAsmPrinters();
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
   std::string triple =
       o.mtriple.empty() ? llvm::sys::getDefaultTargetTriple() : o.mtriple;
   std::string lookupError;
@@ -216,6 +223,71 @@ static void optimizeModule(llvm::Module &module, llvm::TargetMachine *tm,
   mpm.run(module, mam);
 }
 
+/// Optimises and compiles `module` into objects under `dir`. The kernels
+/// are independent functions, so a module with many of them is split into
+/// one part per core (llvm::SplitModule), and every part is optimised and
+/// compiled in a thread of its own, in a context of its own (parts travel
+/// as bitcode).
+static int emitObjects(std::unique_ptr<llvm::Module> module,
+                       const pcc::CompileOptions &o, llvm::TargetMachine &tm,
+                       const std::string &dir, std::vector<std::string> &objects,
+                       std::string &error) {
+  unsigned functions = 0;
+  for (llvm::Function &f : *module)
+    functions += !f.isDeclaration();
+  unsigned parts = std::min<unsigned>(
+      std::max(1u, std::thread::hardware_concurrency()), 8);
+  // LLVM's pass timers (--time-passes) are not meant for threads.
+  if (functions < 16 * parts || o.timePasses)
+    parts = 1;
+  if (parts == 1) {
+    optimizeModule(*module, &tm, o.optLevel);
+    objects.push_back(dir + "/model.o");
+    return emitObject(*module, tm, objects.back(), error);
+  }
+  std::vector<llvm::SmallString<0>> bitcode;
+  llvm::SplitModule(*module, parts, [&](std::unique_ptr<llvm::Module> part) {
+    bitcode.emplace_back();
+    llvm::raw_svector_ostream os(bitcode.back());
+    llvm::WriteBitcodeToFile(*part, os);
+  });
+  module.reset();
+  std::vector<std::string> errors(bitcode.size());
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    objects.push_back(dir + "/model" + std::to_string(i) + ".o");
+  auto compilePart = [&](size_t i) {
+    llvm::LLVMContext context;
+    auto parsed = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(llvm::StringRef(bitcode[i].data(),
+                                              bitcode[i].size()),
+                              "part"),
+        context);
+    if (!parsed) {
+      errors[i] = "cannot read back a module part: " +
+                  llvm::toString(parsed.takeError());
+      return;
+    }
+    std::unique_ptr<llvm::TargetMachine> partTm =
+        createTargetMachine(o, errors[i]);
+    if (!partTm)
+      return;
+    optimizeModule(**parsed, partTm.get(), o.optLevel);
+    emitObject(**parsed, *partTm, objects[i], errors[i]);
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < bitcode.size(); ++i)
+    threads.emplace_back(compilePart, i);
+  compilePart(0);
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return 1;
+    }
+  return 0;
+}
+
 int pcc::compile(const CompileOptions &in, std::string &error) {
   CompileOptions o = in;
   if (o.output.empty())
@@ -316,28 +388,31 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     return 1;
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setTargetTriple(tm->getTargetTriple().str());
-  TimingScope optTiming = rootTiming.nest("LLVM optimisation");
-  optimizeModule(*llvmModule, tm.get(), o.optLevel);
-  optTiming.stop();
-  if (o.emit == EmitKind::LLVMIR)
-    return writeText(o.output,
-                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
-                     error);
-  if (o.emit == EmitKind::Obj)
-    return emitObject(*llvmModule, *tm, o.output, error);
+  if (o.emit == EmitKind::LLVMIR || o.emit == EmitKind::Obj) {
+    TimingScope optTiming = rootTiming.nest("LLVM optimisation");
+    optimizeModule(*llvmModule, tm.get(), o.optLevel);
+    optTiming.stop();
+    if (o.emit == EmitKind::Obj)
+      return emitObject(*llvmModule, *tm, o.output, error);
+    return writeText(
+        o.output,
+        [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); }, error);
+  }
 
   llvm::SmallString<128> dir;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("pcc", dir)) {
     error = "cannot create a temporary directory: " + ec.message();
     return 1;
   }
-  std::string object = (dir + "/model.o").str();
-  TimingScope codegenTiming = rootTiming.nest("LLVM code generation");
-  int rc = emitObject(*llvmModule, *tm, object, error);
+  std::vector<std::string> objects;
+  TimingScope codegenTiming =
+      rootTiming.nest("LLVM optimisation and code generation");
+  int rc = emitObjects(std::move(llvmModule), o, *tm, dir.str().str(),
+                       objects, error);
   codegenTiming.stop();
   TimingScope linkTiming = rootTiming.nest("C glue and link");
   if (rc == 0)
-    rc = writeLibrary(info, o, object, error);
+    rc = writeLibrary(info, o, objects, error);
   linkTiming.stop();
   llvm::sys::fs::remove_directories(dir);
   return rc;

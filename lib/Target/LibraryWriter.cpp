@@ -334,8 +334,9 @@ std::string pcc::headerText(const ModelInfo &info, const CompileOptions &o) {
 }
 
 int pcc::writeLibrary(const ModelInfo &info, const CompileOptions &o,
-                      const std::string &objectPath, std::string &error) {
-  llvm::SmallString<256> dir(objectPath);
+                      const std::vector<std::string> &objects,
+                      std::string &error) {
+  llvm::SmallString<256> dir(objects.front());
   llvm::sys::path::remove_filename(dir);
   std::string initPath = (dir + "/init.bin").str();
   std::string statePath = (dir + "/state.bin").str();
@@ -374,10 +375,11 @@ int pcc::writeLibrary(const ModelInfo &info, const CompileOptions &o,
     return 1;
   }
   std::string tmpOut = o.output + ".pcc-tmp";
-  std::vector<std::string> args = {
-      *ccPath, "-shared", "-fPIC", "-O2", "-I" + rt + "/pcc-runtime", gluePath,
-      objectPath, archive, "-lm", "-Wl,--version-script=" + scriptPath,
-      "-Wl,-z,noexecstack", "-o", tmpOut};
+  std::vector<std::string> args = {*ccPath, "-shared", "-fPIC", "-O2",
+                                   "-I" + rt + "/pcc-runtime", gluePath};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.insert(args.end(), {archive, "-lm", "-Wl,--version-script=" + scriptPath,
+                           "-Wl,-z,noexecstack", "-o", tmpOut});
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string logPath = (dir + "/link.log").str();
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(logPath),

@@ -34,9 +34,9 @@ struct ModelInfo {
 };
 
 /// The C glue, the initial values and the link step that turn the kernel
-/// object into `options.output`.
+/// objects into `options.output`.
 int writeLibrary(const ModelInfo &info, const CompileOptions &options,
-                 const std::string &objectPath, std::string &error);
+                 const std::vector<std::string> &objects, std::string &error);
 
 /// A C header declaring the prefixed ABI and the model's shapes.
 std::string headerText(const ModelInfo &info, const CompileOptions &options);
