@@ -55,7 +55,6 @@ otherwise, 2 on bad usage.  The last line is 'N passed, M failed'.
 """
 
 import argparse
-import ctypes
 import json
 import math
 import os
@@ -66,31 +65,11 @@ import tempfile
 
 import numpy as np
 
-
-# ------------------------------------------------------------------ results
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        line = "%s  %s" % ("PASS" if ok else "FAIL", what)
-        if detail:
-            line += "  " + detail
-        print(line, flush=True)
-        return ok
-
-    def summary(self):
-        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
-
-
-class SetupError(Exception):
-    pass
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from pcc_testlib import (Library, Results, SetupError,  # noqa: E402
+                         build_trend_target, cosine, model_names, read_f32,
+                         rel_err)
 
 
 # ----------------------------------------------------------------- fixtures
@@ -112,16 +91,16 @@ class Fixture:
             if self.loss_kind not in ("ce", "mse"):
                 raise SetupError("%s: unknown loss %r" % (path, self.loss_kind))
             self.batch = int(d["batch"])
-            self.inputs = [(i["name"], self._read(i["file"], i["shape"]))
+            self.inputs = [(i["name"], self.read(i["file"], i["shape"]))
                            for i in d["inputs"]]
-            self.target = self._read(d["target_file"], d["target_shape"])
-            self.output = self._read(d["output_file"], d.get(
+            self.target = self.read(d["target_file"], d["target_shape"])
+            self.output = self.read(d["output_file"], d.get(
                 "output_shape", d["target_shape"]))
             self.loss_value = float(d["loss_value"])
             self.params = []
             for p in d["params"]:
-                grad = self._read(p["grad_file"], p["shape"])
-                value = (self._read(p["value_file"], p["shape"])
+                grad = self.read(p["grad_file"], p["shape"])
+                value = (self.read(p["value_file"], p["shape"])
                          if "value_file" in p else None)
                 self.params.append((p["name"], tuple(p["shape"]), grad, value))
         except KeyError as e:
@@ -129,141 +108,11 @@ class Fixture:
         if not self.params:
             raise SetupError("%s: no parameters" % path)
 
-    def _read(self, fname, shape):
-        path = os.path.join(self.dir, fname)
-        a = np.fromfile(path, dtype="<f4")
-        n = int(np.prod(shape)) if shape else 1
-        if a.size != n:
-            raise SetupError("%s: %d floats, shape %s needs %d"
-                             % (path, a.size, list(shape), n))
-        return a.reshape(shape).astype(np.float32)
+    def read(self, fname, shape):
+        return read_f32(self.dir, fname, shape)
 
     def ref_grads(self):
         return [g.astype(np.float64) for _, _, g, _ in self.params]
-
-
-# ------------------------------------------------------------------ library
-
-class StepStats(ctypes.Structure):
-    _fields_ = [("loss", ctypes.c_float), ("energy", ctypes.c_float),
-                ("steps", ctypes.c_int32)]
-
-
-_F = ctypes.POINTER(ctypes.c_float)
-_FF = ctypes.POINTER(_F)
-_I64P = ctypes.POINTER(ctypes.c_int64)
-_PROTOS = {
-    # name: (restype, argtypes)
-    "pcc_signature": (ctypes.c_char_p, []),
-    "pcc_create": (ctypes.c_void_p, []),
-    "pcc_destroy": (None, [ctypes.c_void_p]),
-    "pcc_predict": (ctypes.c_int, [ctypes.c_void_p, _FF, _F]),
-    "pcc_train_step": (ctypes.c_int, [ctypes.c_void_p, _FF, _F,
-                                      ctypes.POINTER(StepStats)]),
-    "pcc_compute_gradients": (ctypes.c_int, [ctypes.c_void_p, _FF, _F,
-                                             ctypes.POINTER(StepStats)]),
-    "pcc_num_params": (ctypes.c_int64, []),
-    "pcc_param_name": (ctypes.c_char_p, [ctypes.c_int64]),
-    "pcc_param_rank": (ctypes.c_int64, [ctypes.c_int64]),
-    "pcc_param_shape": (_I64P, [ctypes.c_int64]),
-    "pcc_param_data": (_F, [ctypes.c_void_p, ctypes.c_int64]),
-    "pcc_param_grad": (_F, [ctypes.c_void_p, ctypes.c_int64]),
-    "pcc_set_hyperparameter": (ctypes.c_int, [ctypes.c_void_p,
-                                              ctypes.c_char_p,
-                                              ctypes.c_double]),
-    "pcc_last_error": (ctypes.c_char_p, [ctypes.c_void_p]),
-    "pcc_num_states": (ctypes.c_int64, []),
-    "pcc_state_name": (ctypes.c_char_p, [ctypes.c_int64]),
-    "pcc_state_data": (_F, [ctypes.c_void_p, ctypes.c_int64]),
-}
-
-
-class Library:
-    """One emitted library.  Every path gets its own dlopen handle (RTLD_LOCAL),
-    so libraries with the same pcc_* symbols can be loaded side by side."""
-
-    def __init__(self, path):
-        self.path = path
-        try:
-            self.lib = ctypes.CDLL(os.path.abspath(path),
-                                   mode=os.RTLD_NOW | os.RTLD_LOCAL)
-        except OSError as e:
-            raise SetupError("cannot load %s: %s" % (path, e))
-        missing = []
-        for name, (res, args) in _PROTOS.items():
-            try:
-                fn = getattr(self.lib, name)
-            except AttributeError:
-                missing.append(name)
-                continue
-            fn.restype = res
-            fn.argtypes = args
-        if missing:
-            raise SetupError("%s does not export %s" % (path, ", ".join(missing)))
-        self.model = None
-
-    def open(self):
-        m = self.lib.pcc_create()
-        if not m:
-            raise SetupError("pcc_create() returned NULL")
-        self.model = m
-        return m
-
-    def close(self):
-        if self.model:
-            self.lib.pcc_destroy(self.model)
-            self.model = None
-
-    def error(self):
-        msg = self.lib.pcc_last_error(self.model)
-        return msg.decode(errors="replace") if msg else "(no message)"
-
-    @staticmethod
-    def _ptrs(arrays):
-        arr = (_F * len(arrays))()
-        for i, a in enumerate(arrays):
-            arr[i] = a.ctypes.data_as(_F)
-        return arr
-
-    def predict(self, inputs, out_shape):
-        xs = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
-        out = np.full(out_shape, np.nan, dtype=np.float32)
-        rc = self.lib.pcc_predict(self.model, self._ptrs(xs),
-                                  out.ctypes.data_as(_F))
-        return rc, out
-
-    def compute_gradients(self, inputs, target):
-        xs = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
-        t = np.ascontiguousarray(target, dtype=np.float32)
-        stats = StepStats(float("nan"), float("nan"), -1)
-        rc = self.lib.pcc_compute_gradients(
-            self.model, self._ptrs(xs), t.ctypes.data_as(_F),
-            ctypes.byref(stats))
-        return rc, stats
-
-    def param_shape(self, i):
-        rank = int(self.lib.pcc_param_rank(i))
-        if rank < 0 or rank > 16:
-            return None
-        p = self.lib.pcc_param_shape(i)
-        if rank and not p:
-            return None
-        return tuple(int(p[k]) for k in range(rank))
-
-    def param_name(self, i):
-        n = self.lib.pcc_param_name(i)
-        return n.decode(errors="replace") if n is not None else None
-
-    def _read(self, ptr, count):
-        if not ptr:
-            return None
-        return np.ctypeslib.as_array(ptr, shape=(count,)).astype(np.float32)
-
-    def param_data(self, i, count):
-        return self._read(self.lib.pcc_param_data(self.model, i), count)
-
-    def param_grad(self, i, count):
-        return self._read(self.lib.pcc_param_grad(self.model, i), count)
 
 
 # ------------------------------------------------------------------ helpers
@@ -288,22 +137,10 @@ def compile_model(args, fx, algorithm, steps, rate, out):
     return None
 
 
-def rel_err(g, ref):
-    return float(np.linalg.norm(g.astype(np.float64) - ref)
-                 / max(float(np.linalg.norm(ref)), 1e-12))
-
-
-def cosine(a, b):
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    if na == 0.0 or nb == 0.0 or not math.isfinite(na):
-        return float("nan")
-    return float(np.dot(a, b) / (na * nb))
-
-
 def check_params_meta(res, lib, fx, tag):
     """Number, names and shapes of the parameters. Returns False if the
     gradient checks cannot go on."""
-    n = int(lib.lib.pcc_num_params())
+    n = lib.num_params()
     want = [p[0] for p in fx.params]
     if not res.check(n == len(want), tag + "pcc_num_params() == %d" % len(want),
                      "got %d" % n):
@@ -321,18 +158,6 @@ def check_params_meta(res, lib, fx, tag):
     return ok
 
 
-def build_trend_target(fx, y, scale):
-    """target whose exact gradient is `scale` times the fixture's."""
-    y = y.astype(np.float64)
-    t = fx.target.astype(np.float64)
-    if fx.loss_kind == "ce":
-        e = np.exp(y - y.max(axis=1, keepdims=True))
-        base = e / e.sum(axis=1, keepdims=True)
-    else:
-        base = y
-    return (base + scale * (t - base)).astype(np.float32)
-
-
 # -------------------------------------------------------------------- modes
 
 def check_states(res, lib, fx, tag, inputs):
@@ -341,20 +166,16 @@ def check_states(res, lib, fx, tag, inputs):
     pcc_compute_gradients, updated by one pcc_train_step as ONNX's
     momentum rule says."""
     want = fx.desc.get("states", [])
-    n = int(lib.lib.pcc_num_states())
+    n = lib.num_states()
     if not res.check(n == len(want), tag + "pcc_num_states() == %d" % len(want),
                      "got %d" % n) or not want:
         return
-    def read(i, count):
-        p = lib.lib.pcc_state_data(lib.model, i)
-        return None if not p else np.ctypeslib.as_array(p, shape=(count,)).copy()
     for i, st in enumerate(want):
-        name = lib.lib.pcc_state_name(i)
-        name = name.decode() if name else None
+        name = lib.state_name(i)
         count = int(np.prod(st["shape"]))
-        init = fx._read(st["value_file"], st["shape"]).ravel()
-        after = fx._read(st["after_step_file"], st["shape"]).ravel()
-        now = read(i, count)
+        init = fx.read(st["value_file"], st["shape"]).ravel()
+        after = fx.read(st["after_step_file"], st["shape"]).ravel()
+        now = lib.state_data(i, count)
         res.check(name == st["name"] and now is not None and
                   np.array_equal(now, init),
                   tag + "state %d is %s with its initial value" % (i, st["name"]),
@@ -362,15 +183,12 @@ def check_states(res, lib, fx, tag, inputs):
         st["_after"], st["_count"] = after, count
     # compute_gradients ran before: the state must be the initial one (checked
     # above); one training step moves it.
-    lib.lib.pcc_set_hyperparameter(lib.model, b"learning_rate", 0.0)
-    t = np.ascontiguousarray(fx.target, dtype=np.float32)
-    xs = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
-    rc = lib.lib.pcc_train_step(lib.model, lib._ptrs(xs), t.ctypes.data_as(_F),
-                                None)
+    lib.set_hyperparameter("learning_rate", 0.0)
+    rc = lib.train_step(inputs, fx.target)
     if not res.check(rc == 0, tag + "pcc_train_step() == 0", lib.error()):
         return
     for i, st in enumerate(want):
-        now = read(i, st["_count"])
+        now = lib.state_data(i, st["_count"])
         ok = now is not None and np.allclose(now, st["_after"], rtol=1e-5,
                                              atol=1e-6)
         res.check(ok, tag + "state %s after one train step (ONNX momentum)"
@@ -472,7 +290,7 @@ def run_exact(args, fx, work, res):
 
         check_states(res, lib, fx, tag, inputs)
 
-        rc = lib.lib.pcc_set_hyperparameter(lib.model, b"no_such_hyperparameter", 1.0)
+        rc = lib.set_hyperparameter("no_such_hyperparameter", 1.0)
         msg = lib.error() if rc != 0 else ""
         res.check(rc != 0 and msg not in ("", "(no message)"),
                   tag + "unknown hyper-parameter refused with a message",
@@ -518,7 +336,8 @@ def run_il_trend(args, fx, work, res):
                              "rc %d" % rc + ("" if rc == 0 else ": " + lib.error())):
                 rows.append((T, float("nan"), float("nan"), None))
                 continue
-            target = build_trend_target(fx, y, args.il_target_scale)
+            target = build_trend_target(y, fx.target, args.il_target_scale,
+                                        fx.loss_kind)
             rc, st = lib.compute_gradients(inputs, target)
             if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
                              "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
@@ -630,16 +449,6 @@ def parse_steps(text):
     return steps
 
 
-def model_names(args):
-    if args.model == "all":
-        names = sorted(f[:-5] for f in os.listdir(args.fixtures)
-                       if f.endswith(".json"))
-        if not names:
-            raise SetupError("no fixtures in %s" % args.fixtures)
-        return names
-    return [n.strip() for n in args.model.split(",") if n.strip()]
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     res = Results()
@@ -647,7 +456,7 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="pcc_grad_") if own_work else args.workdir
     os.makedirs(work, exist_ok=True)
     try:
-        for name in model_names(args):
+        for name in model_names(args.model, args.fixtures):
             try:
                 fx = Fixture(args.fixtures, name)
                 if args.il_trend:

@@ -51,7 +51,6 @@ otherwise, 2 on bad usage.  The last line is 'N passed, M failed'.
 """
 
 import argparse
-import ctypes
 import json
 import math
 import os
@@ -64,6 +63,12 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from pcc_testlib import (Library, Results, SetupError,  # noqa: E402
+                         build_trend_target, cosine, model_names, read_f32,
+                         rel_err)
+
 ALGORITHMS = ["bp", "zil", "fpa", "il"]       # the order cases run in
 EXPORTS = ["eval", "preserve"]
 FORWARD_RTOL = 1e-4
@@ -72,32 +77,6 @@ IL_SLACK = 1e-6
 IL_PLATEAU = 0.99
 IL_TARGET_SCALE = 0.1
 DEPTH_FALLBACK = 200
-
-
-# ------------------------------------------------------------------ results
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        line = "%s  %s" % ("PASS" if ok else "FAIL", what)
-        if detail:
-            line += "  " + detail
-        print(line, flush=True)
-        return ok
-
-    def summary(self):
-        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
-
-
-class SetupError(Exception):
-    pass
 
 
 # ----------------------------------------------------------------- fixtures
@@ -131,13 +110,7 @@ class Fixture:
             raise SetupError("%s: no parameters" % path)
 
     def read(self, fname, shape):
-        path = os.path.join(self.dir, fname)
-        a = np.fromfile(path, dtype="<f4")
-        n = int(np.prod(shape)) if shape else 1
-        if a.size != n:
-            raise SetupError("%s: %d floats, shape %s needs %d"
-                             % (path, a.size, list(shape), n))
-        return a.reshape(shape).astype(np.float32)
+        return read_f32(self.dir, fname, shape)
 
     def inputs(self):
         return [self.read(i["file"], i["shape"]) for i in self.input_specs]
@@ -149,143 +122,7 @@ class Fixture:
         return self.read(*self.output_spec)
 
 
-# ------------------------------------------------------------------ library
-
-class StepStats(ctypes.Structure):
-    _fields_ = [("loss", ctypes.c_float), ("energy", ctypes.c_float),
-                ("steps", ctypes.c_int32)]
-
-
-_F = ctypes.POINTER(ctypes.c_float)
-_FF = ctypes.POINTER(_F)
-_I64P = ctypes.POINTER(ctypes.c_int64)
-_PROTOS = {
-    "pcc_signature": (ctypes.c_char_p, []),
-    "pcc_create": (ctypes.c_void_p, []),
-    "pcc_destroy": (None, [ctypes.c_void_p]),
-    "pcc_predict": (ctypes.c_int, [ctypes.c_void_p, _FF, _F]),
-    "pcc_compute_gradients": (ctypes.c_int, [ctypes.c_void_p, _FF, _F,
-                                             ctypes.POINTER(StepStats)]),
-    "pcc_num_params": (ctypes.c_int64, []),
-    "pcc_param_name": (ctypes.c_char_p, [ctypes.c_int64]),
-    "pcc_param_rank": (ctypes.c_int64, [ctypes.c_int64]),
-    "pcc_param_shape": (_I64P, [ctypes.c_int64]),
-    "pcc_param_data": (_F, [ctypes.c_void_p, ctypes.c_int64]),
-    "pcc_param_grad": (_F, [ctypes.c_void_p, ctypes.c_int64]),
-    "pcc_last_error": (ctypes.c_char_p, [ctypes.c_void_p]),
-}
-
-
-class Library:
-    def __init__(self, path):
-        try:
-            self.lib = ctypes.CDLL(os.path.abspath(path),
-                                   mode=os.RTLD_NOW | os.RTLD_LOCAL)
-        except OSError as e:
-            raise SetupError("cannot load %s: %s" % (path, e))
-        missing = []
-        for name, (res, args) in _PROTOS.items():
-            try:
-                fn = getattr(self.lib, name)
-            except AttributeError:
-                missing.append(name)
-                continue
-            fn.restype = res
-            fn.argtypes = args
-        if missing:
-            raise SetupError("%s does not export %s" % (path, ", ".join(missing)))
-        self.model = None
-
-    def signature(self):
-        sig = self.lib.pcc_signature()
-        return sig.decode(errors="replace") if sig else ""
-
-    def open(self):
-        self.model = self.lib.pcc_create()
-        return bool(self.model)
-
-    def close(self):
-        if self.model:
-            self.lib.pcc_destroy(self.model)
-            self.model = None
-
-    def error(self):
-        msg = self.lib.pcc_last_error(self.model)
-        return msg.decode(errors="replace") if msg else "(no message)"
-
-    @staticmethod
-    def _ptrs(arrays):
-        arr = (_F * len(arrays))()
-        for i, a in enumerate(arrays):
-            arr[i] = a.ctypes.data_as(_F)
-        return arr
-
-    def predict(self, inputs, out_shape):
-        xs = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
-        out = np.full(out_shape, np.nan, dtype=np.float32)
-        rc = self.lib.pcc_predict(self.model, self._ptrs(xs),
-                                  out.ctypes.data_as(_F))
-        return rc, out
-
-    def compute_gradients(self, inputs, target):
-        xs = [np.ascontiguousarray(a, dtype=np.float32) for a in inputs]
-        t = np.ascontiguousarray(target, dtype=np.float32)
-        stats = StepStats(float("nan"), float("nan"), -1)
-        rc = self.lib.pcc_compute_gradients(
-            self.model, self._ptrs(xs), t.ctypes.data_as(_F),
-            ctypes.byref(stats))
-        return rc, stats
-
-    def params(self):
-        """{name: (index, shape)} of the library's parameters."""
-        out = {}
-        for i in range(int(self.lib.pcc_num_params())):
-            n = self.lib.pcc_param_name(i)
-            name = n.decode(errors="replace") if n is not None else None
-            rank = int(self.lib.pcc_param_rank(i))
-            shape = None
-            if 0 <= rank <= 16:
-                p = self.lib.pcc_param_shape(i)
-                if p or rank == 0:
-                    shape = tuple(int(p[k]) for k in range(rank))
-            out[name] = (i, shape)
-        return out
-
-    @staticmethod
-    def _read(ptr, count):
-        if not ptr:
-            return None
-        return np.ctypeslib.as_array(ptr, shape=(count,)).astype(np.float32)
-
-    def param_data(self, i, count):
-        return self._read(self.lib.pcc_param_data(self.model, i), count)
-
-    def param_grad(self, i, count):
-        return self._read(self.lib.pcc_param_grad(self.model, i), count)
-
-
 # ------------------------------------------------------------------ helpers
-
-def rel_err(g, ref):
-    return float(np.linalg.norm(g.astype(np.float64) - ref)
-                 / max(float(np.linalg.norm(ref)), 1e-12))
-
-
-def cosine(a, b):
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    if na == 0.0 or nb == 0.0 or not math.isfinite(na):
-        return float("nan")
-    return float(np.dot(a, b) / (na * nb))
-
-
-def trend_target(y, t):
-    """Target whose exact ce gradient is IL_TARGET_SCALE x the stored one."""
-    y = y.astype(np.float64)
-    e = np.exp(y - y.max(axis=1, keepdims=True))
-    base = e / e.sum(axis=1, keepdims=True)
-    return (base + IL_TARGET_SCALE * (t.astype(np.float64) - base)).astype(
-        np.float32)
-
 
 def signature_depth(sig_text):
     try:
@@ -309,7 +146,7 @@ def check_forward(res, lib, fx, tag, inputs, ref_y):
     depth = signature_depth(sig)
     print("      signature depth: %s" % ("absent" if depth is None else depth),
           flush=True)
-    if not res.check(lib.open(), tag + "pcc_create() != NULL"):
+    if not res.check(lib.open(null_ok=True), tag + "pcc_create() != NULL"):
         return None
     rc, y = lib.predict(inputs, ref_y.shape)
     if not res.check(rc == 0, tag + "pcc_predict() == 0",
@@ -439,7 +276,8 @@ def run_child(spec):
                 res.check(False, tag + "il gradient", "torch parameters missing")
                 rows.append((T, float("nan"), None))
                 continue
-            rc, st = lib.compute_gradients(inputs, trend_target(y, target))
+            rc, st = lib.compute_gradients(
+                inputs, build_trend_target(y, target, IL_TARGET_SCALE))
             if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
                              "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
                 rows.append((T, float("nan"), None))
@@ -707,16 +545,6 @@ def parse_args(argv):
     return args
 
 
-def model_names(args):
-    if args.model == "all":
-        names = sorted(f[:-5] for f in os.listdir(args.fixtures)
-                       if f.endswith(".json"))
-        if not names:
-            raise SetupError("no fixtures in %s" % args.fixtures)
-        return names
-    return [n.strip() for n in args.model.split(",") if n.strip()]
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) == 2 and argv[0] == "--_signature":
@@ -740,7 +568,7 @@ def main(argv=None):
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
     try:
-        for name in model_names(args):
+        for name in model_names(args.model, args.fixtures):
             try:
                 fx = Fixture(args.fixtures, name)
             except SetupError as e:
