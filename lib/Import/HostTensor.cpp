@@ -262,22 +262,19 @@ HostTensor mapElements(ArrayRef<const HostTensor *> operands, IntFn fi,
   SmallVector<int64_t> iargs(operands.size());
   SmallVector<float> fargs(operands.size());
   forEachIndex(shape, [&](ArrayRef<int64_t> idx) {
-    double v;
-    if (isFloat) {
-      for (auto [k, t] : llvm::enumerate(operands))
-        fargs[k] = t->floats[broadcastSource(t->shape, idx)];
-      v = ff(fargs);
-    } else {
+    if (!isFloat) {
       for (auto [k, t] : llvm::enumerate(operands))
         iargs[k] = t->ints[broadcastSource(t->shape, idx)];
-      v = 0;
-      int64_t iv = fi(iargs);
+      int64_t v = fi(iargs);
       if (resultType == kFloat)
-        r.floats.push_back((float)iv);
+        r.floats.push_back((float)v);
       else
-        r.ints.push_back(wrapTo(iv, resultType));
+        r.ints.push_back(wrapTo(v, resultType));
       return;
     }
+    for (auto [k, t] : llvm::enumerate(operands))
+      fargs[k] = t->floats[broadcastSource(t->shape, idx)];
+    double v = ff(fargs);
     if (resultType == kFloat)
       r.floats.push_back((float)v);
     else

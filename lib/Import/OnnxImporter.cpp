@@ -408,18 +408,25 @@ void Importer::importNode(const onnx::NodeProto &node) {
       runTimeInput = i;
       break;
     }
-  if (spec->fold && (runTimeInput < 0 || spec->foldsOnShapes)) {
-    if (Folded folded = spec->fold(*this, node)) {
-      for (auto [k, t] : llvm::enumerate(*folded))
-        if (wantsOutput(node, k))
-          values[node.output(k)] = Entry{Value(), std::move(t)};
-      return;
+  // The host evaluator's errors name no node: say which one.
+  try {
+    if (spec->fold && (runTimeInput < 0 || spec->foldsOnShapes)) {
+      if (Folded folded = spec->fold(*this, node)) {
+        for (auto [k, t] : llvm::enumerate(*folded))
+          if (wantsOutput(node, k))
+            values[node.output(k)] = Entry{Value(), std::move(t)};
+        return;
+      }
     }
+    if (!spec->import)
+      fail(node, "is supported only on compile-time constants; input '" +
+                     node.input(runTimeInput) + "' is computed at run time");
+    spec->import(*this, node);
+  } catch (const ImportError &e) {
+    if (StringRef(e.what()).starts_with("node '"))
+      throw;
+    fail(node, e.what());
   }
-  if (!spec->import)
-    fail(node, "is supported only on compile-time constants; input '" +
-                   node.input(runTimeInput) + "' is computed at run time");
-  spec->import(*this, node);
 }
 
 } // namespace pcc::detail
