@@ -16,7 +16,7 @@ PACKAGES=(
   cmake ninja-build ccache g++ pkg-config
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev zlib1g-dev
-  python3-torch python3-onnx python3-numpy libopenblas0-pthread
+  python3-torch python3-torchvision python3-onnx python3-numpy libopenblas0-pthread
   dataset-fashion-mnist libonnx-testdata
 )
 
