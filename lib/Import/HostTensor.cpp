@@ -1,5 +1,6 @@
 //===- HostTensor.cpp - compile-time tensors and their evaluation ---------===//
 #include "HostTensor.h"
+#include "pc/PCOps.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -204,17 +205,11 @@ HostTensor castTo(const HostTensor &t, int32_t type) {
 }
 
 SmallVector<int64_t> broadcastShape(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  SmallVector<int64_t> out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (x != y && x != 1 && y != 1)
-      throw ImportError("shapes " + shapeString(a) + " and " + shapeString(b) +
-                        " do not broadcast");
-    out[i] = x == 1 ? y : x;
-  }
-  return out;
+  FailureOr<SmallVector<int64_t>> shape = mlir::pc::broadcastShapes(a, b);
+  if (failed(shape))
+    throw ImportError("shapes " + shapeString(a) + " and " + shapeString(b) +
+                      " do not broadcast");
+  return *shape;
 }
 
 /// Calls `fn(outIndex)` for every multi-index of `shape`, in row-major order.

@@ -209,6 +209,17 @@ def cnn():
     return Cnn(), [(2, 8, 8)], "ce", 5
 
 
+def randomize_batch_norms(*bns):
+    """Non-trivial scale, shift and running statistics (a fresh batch norm's
+    are ones and zeros)."""
+    with torch.no_grad():
+        for bn in bns:
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.normal_(0.0, 0.3)
+            bn.running_mean.normal_(0.0, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+
+
 class CnnBn(nn.Module):
     """Strided Conv, BatchNormalization (inference form, non-trivial running
     statistics), MaxPool with -inf padding after a Tanh, AveragePool with
@@ -221,12 +232,7 @@ class CnnBn(nn.Module):
         self.c2 = nn.Conv2d(4, 6, 2)
         self.bn2 = nn.BatchNorm2d(6)
         self.fc = nn.Linear(6, 3)
-        with torch.no_grad():
-            for bn in (self.bn1, self.bn2):
-                bn.weight.uniform_(0.5, 1.5)
-                bn.bias.normal_(0.0, 0.3)
-                bn.running_mean.normal_(0.0, 0.5)
-                bn.running_var.uniform_(0.5, 2.0)
+        randomize_batch_norms(self.bn1, self.bn2)
 
     def forward(self, x):                                # x: [8, 3, 6, 6]
         h = torch.tanh(self.bn1(self.c1(x)))             # [8, 4, 3, 3]
@@ -371,12 +377,7 @@ class CnnTrainBn(nn.Module):
         self.c2 = nn.Conv2d(4, 3, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(3)
         self.fc = nn.Linear(3, 5)
-        with torch.no_grad():
-            for bn in (self.bn1, self.bn2):
-                bn.weight.uniform_(0.5, 1.5)
-                bn.bias.normal_(0.0, 0.3)
-                bn.running_mean.normal_(0.0, 0.5)
-                bn.running_var.uniform_(0.5, 2.0)
+        randomize_batch_norms(self.bn1, self.bn2)
 
     def forward(self, x):                                # x: [8, 2, 4, 4]
         h = torch.relu(self.bn1(self.c1(x)))
