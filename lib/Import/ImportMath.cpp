@@ -23,7 +23,7 @@ template <typename IntOp, typename FloatOp>
 std::function<Folded(Importer &, const onnx::NodeProto &)>
 foldElementwise(IntOp fi, FloatOp ff, int32_t resultType = 0) {
   return [=](Importer &imp, const onnx::NodeProto &node) -> Folded {
-    return one(mapElements(imp.constantInputs(node), fi, ff, resultType));
+    return one(mapElements(imp.foldInputs(node), fi, ff, resultType));
   };
 }
 
@@ -32,7 +32,7 @@ template <typename FloatOp>
 std::function<Folded(Importer &, const onnx::NodeProto &)>
 foldFloat(FloatOp ff) {
   return [=](Importer &imp, const onnx::NodeProto &node) -> Folded {
-    SmallVector<const HostTensor *> in = imp.constantInputs(node);
+    SmallVector<const HostTensor *> in = imp.foldInputs(node);
     if (!in.front()->isFloat())
       imp.fail(node, "integer inputs are not supported");
     return one(mapElements(in, [](I) -> int64_t { return 0; }, ff));
@@ -67,7 +67,7 @@ template <typename IntOp, typename FloatOp>
 std::function<Folded(Importer &, const onnx::NodeProto &)>
 foldVariadic(IntOp fi, FloatOp ff, bool mean = false) {
   return [=](Importer &imp, const onnx::NodeProto &node) -> Folded {
-    SmallVector<const HostTensor *> in = imp.constantInputs(node);
+    SmallVector<const HostTensor *> in = imp.foldInputs(node);
     HostTensor acc = *in.front();
     for (const HostTensor *t : ArrayRef(in).drop_front())
       acc = mapElements({&acc, t}, fi, ff);
@@ -149,7 +149,7 @@ void importWhere(Importer &imp, const onnx::NodeProto &node) {
 }
 
 Folded foldWhere(Importer &imp, const onnx::NodeProto &node) {
-  SmallVector<const HostTensor *> in = imp.constantInputs(node);
+  SmallVector<const HostTensor *> in = imp.foldInputs(node);
   SmallVector<int64_t> shape =
       broadcastShape(broadcastShape(in[0]->shape, in[1]->shape), in[2]->shape);
   HostTensor c = hostBroadcast(*in[0], shape), x = hostBroadcast(*in[1], shape),
@@ -354,7 +354,7 @@ void pcc::detail::registerMathOps(OpRegistry &r) {
                                 [](F a) -> double { return a[0] * a[1]; })});
   r.add("Div", {importBinary<pc::DivOp>,
                 [](Importer &imp, const onnx::NodeProto &node) -> Folded {
-                  SmallVector<const HostTensor *> in = imp.constantInputs(node);
+                  SmallVector<const HostTensor *> in = imp.foldInputs(node);
                   if (!in[1]->isFloat())
                     for (int64_t d : in[1]->ints)
                       if (d == 0)
@@ -435,7 +435,7 @@ void pcc::detail::registerMathOps(OpRegistry &r) {
          [](Importer &imp, const onnx::NodeProto &node) -> Folded {
            float alpha = imp.floatAttr(node, "alpha", 0.01f);
            return one(mapElements(
-               imp.constantInputs(node), [](I a) { return a[0]; },
+               imp.foldInputs(node), [](I a) { return a[0]; },
                [&](F a) -> double { return a[0] >= 0 ? a[0] : alpha * a[0]; }));
          }});
   r.add("Elu", {[](Importer &imp, const onnx::NodeProto &node) {
@@ -455,10 +455,10 @@ void pcc::detail::registerMathOps(OpRegistry &r) {
          [](Importer &imp, const onnx::NodeProto &node) -> Folded {
            float alpha = imp.floatAttr(node, "alpha", 0.2f);
            float beta = imp.floatAttr(node, "beta", 0.5f);
-           if (!imp.constantInputs(node)[0]->isFloat())
+           if (!imp.foldInputs(node)[0]->isFloat())
              imp.fail(node, "integer inputs are not supported");
            return one(mapElements(
-               imp.constantInputs(node), [](I a) { return a[0]; },
+               imp.foldInputs(node), [](I a) { return a[0]; },
                [&](F a) -> double { return hardSigmoid(a[0], alpha, beta); }));
          }});
   r.add("HardSwish", {importUnary<pc::HardSwishOp>, foldFloat([](F a) -> double {
@@ -510,7 +510,7 @@ void pcc::detail::registerMathOps(OpRegistry &r) {
     r.add(name, {nullptr,
                  [=](Importer &imp, const onnx::NodeProto &node) -> Folded {
                    SmallVector<HostTensor> bools;
-                   for (const HostTensor *t : imp.constantInputs(node))
+                   for (const HostTensor *t : imp.foldInputs(node))
                      bools.push_back(castTo(*t, kBool));
                    SmallVector<const HostTensor *> in;
                    for (const HostTensor &t : bools)

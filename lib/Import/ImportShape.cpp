@@ -70,7 +70,7 @@ Folded foldConstantOfShape(Importer &imp, const onnx::NodeProto &node) {
 }
 
 Folded foldRange(Importer &imp, const onnx::NodeProto &node) {
-  SmallVector<const HostTensor *> in = imp.constantInputs(node);
+  SmallVector<const HostTensor *> in = imp.foldInputs(node);
   for (const HostTensor *t : in)
     if (t->size() != 1)
       imp.fail(node, "start, limit and delta must be scalars");
@@ -391,7 +391,7 @@ void importConcat(Importer &imp, const onnx::NodeProto &node) {
 
 Folded foldConcat(Importer &imp, const onnx::NodeProto &node) {
   int64_t axis = concatAxis(imp, node);
-  SmallVector<const HostTensor *> in = imp.constantInputs(node);
+  SmallVector<const HostTensor *> in = imp.foldInputs(node);
   SmallVector<HostTensor> same;
   for (const HostTensor *t : in)
     same.push_back(castTo(*t, in.front()->type));

@@ -145,7 +145,7 @@ public:
     return *e.constant;
   }
   /// Every present input as a constant (the node folds).
-  SmallVector<const HostTensor *> constantInputs(const onnx::NodeProto &node) {
+  SmallVector<const HostTensor *> foldInputs(const onnx::NodeProto &node) {
     SmallVector<const HostTensor *> r;
     for (int i = 0; i < node.input_size(); ++i)
       if (hasInput(node, i))
