@@ -69,8 +69,26 @@ HostTensor HostTensor::ofFloats(ArrayRef<int64_t> shape, std::vector<float> data
   return h;
 }
 
+/// Compile-time constants are evaluated in memory: refuse absurd sizes (a
+/// bad ConstantOfShape or Expand) with a message rather than an exhausted
+/// host.
+static void checkHostSize(ArrayRef<int64_t> shape) {
+  constexpr int64_t kMaxElements = int64_t(1) << 28;
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      throw ImportError("a compile-time constant would have the negative "
+                        "dimension " + std::to_string(d));
+    if (d && n > kMaxElements / d)
+      throw ImportError("a compile-time constant of shape " +
+                        shapeString(shape) + " is too large to evaluate");
+    n *= d;
+  }
+}
+
 HostTensor HostTensor::filled(ArrayRef<int64_t> shape, int32_t type,
                               double value) {
+  checkHostSize(shape);
   int64_t n = numElements(shape);
   if (type == kFloat)
     return ofFloats(shape, std::vector<float>(n, (float)value));
@@ -243,6 +261,7 @@ HostTensor mapElements(ArrayRef<const HostTensor *> operands, IntFn fi,
   SmallVector<int64_t> shape;
   for (const HostTensor *t : operands)
     shape = broadcastShape(shape, t->shape);
+  checkHostSize(shape);
   bool isFloat = operands.front()->isFloat();
   for (const HostTensor *t : operands)
     if (t->isFloat() != isFloat)
@@ -280,6 +299,7 @@ HostTensor mapElements(ArrayRef<const HostTensor *> operands, IntFn fi,
 
 HostTensor remap(const HostTensor &src, ArrayRef<int64_t> outShape,
                  function_ref<int64_t(ArrayRef<int64_t>)> srcIndex) {
+  checkHostSize(outShape);
   HostTensor r;
   r.shape.assign(outShape.begin(), outShape.end());
   r.type = src.type;

@@ -950,6 +950,15 @@ def where_resize_max():
 
 
 @builder
+def huge_constant():
+    # ConstantOfShape of 10^10 elements: refused, not evaluated.
+    return model([helper.make_node("ConstantOfShape", ["s"], ["c"], name="big"),
+                  helper.make_node("ReduceSum", ["c"], ["r"], keepdims=0),
+                  helper.make_node("Mul", ["x", "r"], ["y"])],
+                 [inp("x", [2])], [out("y", [2])], [ints("s", [100000, 100000])])
+
+
+@builder
 def cast_run_time():
     return model([helper.make_node("Cast", ["x"], ["y"], to=INT64)],
                  [inp("x", [2, 3])], [out("y", [2, 3], INT64)])
