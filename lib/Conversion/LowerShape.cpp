@@ -59,6 +59,42 @@ Value lowerSlice(SliceOp op, SliceOp::Adaptor a, OpBuilder &b) {
   return r;
 }
 
+/// Whether two windows of one tensor may share an element: in every
+/// dimension their ranges meet and, with equal strides, are in phase.
+bool mayOverlap(const Window1D &x, ArrayRef<int64_t> xSizes, const Window1D &y,
+                ArrayRef<int64_t> ySizes) {
+  for (size_t i = 0; i < xSizes.size(); ++i) {
+    int64_t xEnd = x.offsets[i] + (xSizes[i] - 1) * x.strides[i];
+    int64_t yEnd = y.offsets[i] + (ySizes[i] - 1) * y.strides[i];
+    if (xEnd < y.offsets[i] || yEnd < x.offsets[i])
+      return false;
+    if (x.strides[i] == y.strides[i] &&
+        (x.offsets[i] - y.offsets[i]) % x.strides[i] != 0)
+      return false;
+  }
+  return true;
+}
+
+Window1D windowOf(SliceGradOp op) {
+  return sliceWindows(tensorType(op.getGrad()).getShape(), op.getStarts(),
+                      op.getSteps());
+}
+
+/// Whether the accumulator of `op` is zero inside `op`'s window: a chain of
+/// slice_grads, none of which writes there.
+bool accumulatorZeroInWindow(SliceGradOp op) {
+  Window1D w = windowOf(op);
+  ArrayRef<int64_t> sizes = tensorType(op.getGrad()).getShape();
+  for (Value acc = op.getAccumulator(); acc;) {
+    auto earlier = acc.getDefiningOp<SliceGradOp>();
+    if (!earlier || mayOverlap(w, sizes, windowOf(earlier),
+                               tensorType(earlier.getGrad()).getShape()))
+      return false;
+    acc = earlier.getAccumulator();
+  }
+  return true;
+}
+
 Value lowerSliceGrad(SliceGradOp op, SliceGradOp::Adaptor a, OpBuilder &b) {
   Location loc = op.getLoc();
   Value g = a.getGrad();
@@ -68,25 +104,29 @@ Value lowerSliceGrad(SliceGradOp op, SliceGradOp::Adaptor a, OpBuilder &b) {
     g = reverseDims(b, loc, g, w.reverse);
   Value acc = a.getAccumulator();
   if (!acc) {
-    Value zeros = filled(b, loc, tensorType(op.getResult()).getShape(),
-                         f32(b, loc, 0.0));
+    Value zeros =
+        filled(b, loc, tensorType(op.getResult()).getShape(), f32(b, loc, 0.0));
     return insertSlice(b, loc, g, zeros, w.offsets, w.strides);
   }
+  // Disjoint windows (time steps, gates, concatenated inputs) only insert:
+  // the accumulators then form a plain insert chain, which
+  // pc-insert-chains-to-buffers writes into one buffer.
+  if (accumulatorZeroInWindow(op))
+    return insertSlice(b, loc, g, acc, w.offsets, w.strides);
   // acc[window] += g, written into the window itself so that bufferization
   // updates the accumulator in place.
   auto gType = tensorType(g);
   Value window =
       extractSlice(b, loc, acc, w.offsets, gType.getShape(), w.strides);
   AffineMap id = b.getMultiDimIdentityMap(gType.getRank());
-  Value sum =
-      b.create<linalg::GenericOp>(
-           loc, gType, ValueRange{g}, ValueRange{window},
-           SmallVector<AffineMap>{id, id}, parallel(gType.getRank()),
-           [](OpBuilder &nb, Location l, ValueRange args) {
-             Value s = nb.create<arith::AddFOp>(l, args[1], args[0]);
-             nb.create<linalg::YieldOp>(l, s);
-           })
-          .getResult(0);
+  Value sum = b.create<linalg::GenericOp>(
+                   loc, gType, ValueRange{g}, ValueRange{window},
+                   SmallVector<AffineMap>{id, id}, parallel(gType.getRank()),
+                   [](OpBuilder &nb, Location l, ValueRange args) {
+                     Value s = nb.create<arith::AddFOp>(l, args[1], args[0]);
+                     nb.create<linalg::YieldOp>(l, s);
+                   })
+                  .getResult(0);
   return insertSlice(b, loc, sum, acc, w.offsets, w.strides);
 }
 
@@ -148,11 +188,11 @@ Value lowerGather(GatherOp op, GatherOp::Adaptor a, OpBuilder &b) {
           [&](OpBuilder &nb, Location nl, ValueRange args) {
             SmallVector<Value> at;
             for (int64_t i = 0; i < rank; ++i)
-              at.push_back(i == axis ? nb.create<arith::IndexCastOp>(
-                                            nl, nb.getIndexType(), args[0])
-                                           .getResult()
-                                     : nb.create<linalg::IndexOp>(nl, i)
-                                           .getResult());
+              at.push_back(i == axis
+                               ? nb.create<arith::IndexCastOp>(
+                                       nl, nb.getIndexType(), args[0])
+                                     .getResult()
+                               : nb.create<linalg::IndexOp>(nl, i).getResult());
             nb.create<linalg::YieldOp>(
                 nl, nb.create<tensor::ExtractOp>(nl, data, at).getResult());
           })
@@ -180,8 +220,9 @@ Value lowerGatherGrad(GatherGradOp op, GatherGradOp::Adaptor a, OpBuilder &b) {
   Value init = filled(b, loc, type.getShape(), f32(b, loc, 0.0));
   return b
       .create<linalg::GenericOp>(
-          loc, type, ValueRange{a.getGrad(), indexTable(b, loc, op.getIndices())},
-          init, maps, iters,
+          loc, type,
+          ValueRange{a.getGrad(), indexTable(b, loc, op.getIndices())}, init,
+          maps, iters,
           [&](OpBuilder &nb, Location nl, ValueRange args) {
             Value j = nb.create<arith::IndexCastOp>(
                 nl, nb.getI64Type(), nb.create<linalg::IndexOp>(nl, axis));
@@ -203,9 +244,8 @@ void mlir::pc::lowering::populateShapePatterns(RewritePatternSet &patterns) {
   addLowering<ConcatOp>(patterns, lowerConcat);
   addLowering<PadOp>(patterns, lowerPad);
   addElementwise<BroadcastToOp>(
-      patterns, [](BroadcastToOp, OpBuilder &, Location, ValueRange a) {
-        return a[0];
-      });
+      patterns,
+      [](BroadcastToOp, OpBuilder &, Location, ValueRange a) { return a[0]; });
   addLowering<ReduceSumOp>(patterns, lowerReduceSum);
   addLowering<GatherOp>(patterns, lowerGather);
   addLowering<GatherGradOp>(patterns, lowerGatherGrad);

@@ -59,8 +59,10 @@ void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
   // use-generic-functions: buffers come from the runtime's per-thread cache
   // (BufferCache.c), not straight from malloc/free. pc-outline-kernels makes
   // every linalg op a shared, no_inline kernel: LLVM then optimises many
-  // small functions, not one huge one.
+  // small functions, not one huge one. pc-insert-chains-to-buffers keeps
+  // long concatenations out of one-shot-bufferize's cubic alias analysis.
   addTextual(pm,
+             "pc-insert-chains-to-buffers,"
              "one-shot-bufferize{bufferize-function-boundaries "
              "function-boundary-type-conversion=identity-layout-map "
              "allow-return-allocs-from-loops},"

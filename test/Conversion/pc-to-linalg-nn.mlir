@@ -173,6 +173,50 @@ func.func @slice_grad_into(%g: tensor<4x3xf32>, %acc: tensor<4x6xf32>) -> tensor
 
 // -----
 
+// A chain of scatters into disjoint windows (the time steps of an unrolled
+// recurrence): each only inserts, no window is read back.
+// CHECK-LABEL: func @slice_grad_disjoint_chain
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3xf32>, %[[B:.*]]: tensor<2x3xf32>, %[[C:.*]]: tensor<2x3xf32>)
+// CHECK: %[[F:.*]] = linalg.fill
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[A]] into %[[F]][4, 0]
+// CHECK-NOT: tensor.extract_slice
+// CHECK: %[[I1:.*]] = tensor.insert_slice %[[B]] into %[[I0]][2, 0]
+// CHECK-NOT: tensor.extract_slice
+// CHECK: %[[I2:.*]] = tensor.insert_slice %[[C]] into %[[I1]][0, 0]
+// CHECK: return %[[I2]]
+func.func @slice_grad_disjoint_chain(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>, %c: tensor<2x3xf32>) -> tensor<6x3xf32> {
+  %0 = pc.slice_grad %a {starts = array<i64: 4, 0>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<6x3xf32>
+  %1 = pc.slice_grad %b into %0 {starts = array<i64: 2, 0>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>, tensor<6x3xf32>) -> tensor<6x3xf32>
+  %2 = pc.slice_grad %c into %1 {starts = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>, tensor<6x3xf32>) -> tensor<6x3xf32>
+  return %2 : tensor<6x3xf32>
+}
+
+// -----
+
+// Windows that share elements still add: rows 1-2 overlap rows 2-3, and the
+// even and odd columns of a stride-2 pair do not.
+// CHECK-LABEL: func @slice_grad_overlapping_chain
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[1, 0] [2, 3]
+// CHECK: tensor.extract_slice %{{.*}}[2, 0] [2, 3]
+// CHECK: arith.addf
+// CHECK: tensor.insert_slice %{{.*}}[2, 0] [2, 3]
+// CHECK-LABEL: func @slice_grad_interleaved_chain
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 0] [2, 3] [1, 2]
+// CHECK-NOT: tensor.extract_slice
+// CHECK: tensor.insert_slice %arg1 into %{{.*}}[0, 1] [2, 3] [1, 2]
+func.func @slice_grad_overlapping_chain(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<6x3xf32> {
+  %0 = pc.slice_grad %a {starts = array<i64: 1, 0>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<6x3xf32>
+  %1 = pc.slice_grad %b into %0 {starts = array<i64: 2, 0>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>, tensor<6x3xf32>) -> tensor<6x3xf32>
+  return %1 : tensor<6x3xf32>
+}
+func.func @slice_grad_interleaved_chain(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x6xf32> {
+  %0 = pc.slice_grad %a {starts = array<i64: 0, 0>, steps = array<i64: 1, 2>} : (tensor<2x3xf32>) -> tensor<2x6xf32>
+  %1 = pc.slice_grad %b into %0 {starts = array<i64: 0, 1>, steps = array<i64: 1, 2>} : (tensor<2x3xf32>, tensor<2x6xf32>) -> tensor<2x6xf32>
+  return %1 : tensor<2x6xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @concat
 // CHECK: %[[E:.*]] = tensor.empty() : tensor<4x9xf32>
 // CHECK: %[[A:.*]] = tensor.insert_slice %arg0 into %[[E]][0, 0] [4, 6] [1, 1]
