@@ -58,6 +58,23 @@ const char *pcc_state_name(int64_t i);
 int64_t pcc_state_rank(int64_t i);
 const int64_t *pcc_state_shape(int64_t i);
 float *pcc_state_data(pcc_model *m, int64_t i);
+/* The optimizer (--optimizer) on its own, for gradients the application
+ * computes or combines itself (e.g. averaged across processes):
+ * pcc_apply_gradients makes the update pcc_train_step makes after
+ * relaxation, along grads[i] for parameter i (pcc_param_name order, each of
+ * the parameter's size, the sign of the loss gradient). grads NULL applies
+ * what the last pcc_compute_gradients or pcc_train_step left in
+ * pcc_param_grad. Frozen parameters are not updated (their pointer may be
+ * NULL). */
+int pcc_apply_gradients(pcc_model *m, const float *const *grads);
+/* Optimizer state, for checkpoints: the number of updates made (Adam's
+ * bias-correction step), and Adam's first (which 0) and second (which 1)
+ * moment estimates of parameter i, writable, of the parameter's size.
+ * pcc_optimizer_state returns NULL for SGD, which keeps no state, and for an
+ * index out of range. */
+int64_t pcc_optimizer_step(pcc_model *m);
+int pcc_set_optimizer_step(pcc_model *m, int64_t step);
+float *pcc_optimizer_state(pcc_model *m, int64_t i, int64_t which);
 int pcc_set_hyperparameter(pcc_model *m, const char *name, double value);
 const char *pcc_last_error(pcc_model *m);
 

@@ -115,6 +115,56 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
   return 0;
 }
 
+/* One optimizer step of every trainable parameter along grads[i]. */
+static void applyUpdate(const pcc_rt_desc *d, pcc_rt_model *m,
+                   const float *const *grads) {
+  m->adam_step++;
+  for (int64_t i = 0; i < d->params.count; ++i) {
+    if (!d->param_trainable[i])
+      continue;
+    if (d->optimizer == PCC_RT_ADAM)
+      pcc_rt_adam(m->params[i], grads[i], m->moments[i], m->velocities[i],
+                  d->params.sizes[i], (float)m->learning_rate, m->adam_step);
+    else
+      pcc_rt_sgd(m->params[i], grads[i], d->params.sizes[i],
+                 (float)m->learning_rate);
+  }
+}
+
+int pcc_rt_apply_gradients(const pcc_rt_desc *d, pcc_rt_model *m,
+                           const float *const *grads) {
+  if (!m)
+    return 1;
+  if (!grads) {
+    applyUpdate(d, m, (const float *const *)m->grads);
+    return 0;
+  }
+  for (int64_t i = 0; i < d->params.count; ++i)
+    if (!grads[i] && d->param_trainable[i])
+      return fail(m, "grads[%lld] (parameter '%s') is NULL", (long long)i,
+                  d->params.names[i]);
+  applyUpdate(d, m, grads);
+  return 0;
+}
+
+int64_t pcc_rt_optimizer_step(pcc_rt_model *m) { return m ? m->adam_step : -1; }
+
+int pcc_rt_set_optimizer_step(pcc_rt_model *m, int64_t step) {
+  if (!m)
+    return 1;
+  if (step < 0)
+    return fail(m, "optimizer step must be >= 0, got %lld", (long long)step);
+  m->adam_step = step;
+  return 0;
+}
+
+float *pcc_rt_optimizer_state(const pcc_rt_desc *d, pcc_rt_model *m,
+                              int64_t i, int64_t which) {
+  if (!m || d->optimizer != PCC_RT_ADAM || i < 0 || i >= d->params.count)
+    return NULL;
+  return which == 0 ? m->moments[i] : which == 1 ? m->velocities[i] : NULL;
+}
+
 int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
                  const float *const *inputs, const float *target,
                  pcc_step_stats *stats, int update) {
@@ -139,17 +189,7 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
   if (!isfinite(loss))
     return fail(m, "loss is not finite (%g); parameters left unchanged",
                 (double)loss);
-  m->adam_step++;
-  for (int64_t i = 0; i < d->params.count; ++i) {
-    if (!d->param_trainable[i])
-      continue;
-    if (d->optimizer == PCC_RT_ADAM)
-      pcc_rt_adam(m->params[i], m->grads[i], m->moments[i], m->velocities[i],
-                  d->params.sizes[i], (float)m->learning_rate, m->adam_step);
-    else
-      pcc_rt_sgd(m->params[i], m->grads[i], d->params.sizes[i],
-                 (float)m->learning_rate);
-  }
+  applyUpdate(d, m, (const float *const *)m->grads);
   /* The step's state becomes the state. */
   float **s = m->states;
   m->states = m->next_states;

@@ -59,6 +59,12 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
 int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
                  const float *const *inputs, const float *target,
                  pcc_step_stats *stats, int update);
+int pcc_rt_apply_gradients(const pcc_rt_desc *d, pcc_rt_model *m,
+                           const float *const *grads);
+int64_t pcc_rt_optimizer_step(pcc_rt_model *m);
+int pcc_rt_set_optimizer_step(pcc_rt_model *m, int64_t step);
+float *pcc_rt_optimizer_state(const pcc_rt_desc *d, pcc_rt_model *m,
+                              int64_t i, int64_t which);
 const char *pcc_rt_tensor_name(const pcc_rt_tensors *t, int64_t i);
 int64_t pcc_rt_tensor_rank(const pcc_rt_tensors *t, int64_t i);
 const int64_t *pcc_rt_tensor_shape(const pcc_rt_tensors *t, int64_t i);

@@ -28,7 +28,8 @@ const char *const kAbiFunctions[] = {
     "param_name",  "param_rank",  "param_shape", "param_data",
     "param_grad",  "num_states",  "state_name",  "state_rank",
     "state_shape", "state_data",  "set_hyperparameter",
-    "last_error"};
+    "last_error",  "apply_gradients", "optimizer_step",
+    "set_optimizer_step", "optimizer_state"};
 
 std::string jsonString(const std::string &s) {
   std::string out = "\"";
@@ -227,6 +228,13 @@ std::string glueSource(const ModelInfo &info, const CompileOptions &o,
       << kind << "_data(&desc, m, i); }\n";
   }
   c << "EXPORT const float *" << p << "_param_grad(M *m, int64_t i) { return pcc_rt_param_grad(&desc, m, i); }\n"
+    << "EXPORT int " << p << "_apply_gradients(M *m, const float *const *g) {\n"
+    << "  return pcc_rt_apply_gradients(&desc, m, g);\n}\n"
+    << "EXPORT int64_t " << p << "_optimizer_step(M *m) { return pcc_rt_optimizer_step(m); }\n"
+    << "EXPORT int " << p << "_set_optimizer_step(M *m, int64_t s) {\n"
+    << "  return pcc_rt_set_optimizer_step(m, s);\n}\n"
+    << "EXPORT float *" << p << "_optimizer_state(M *m, int64_t i, int64_t w) {\n"
+    << "  return pcc_rt_optimizer_state(&desc, m, i, w);\n}\n"
     << "EXPORT int " << p << "_set_hyperparameter(M *m, const char *n, double v) {\n"
     << "  return pcc_rt_set_hyperparameter(m, n, v);\n}\n"
     << "EXPORT const char *" << p << "_last_error(M *m) { return pcc_rt_last_error(m); }\n";
@@ -245,9 +253,12 @@ int writeFile(const std::string &path, const std::string &text,
   return 0;
 }
 
-/// Where the runtime archive and its header live: PCC_RUNTIME_DIR, or
+/// Where the runtime archive and its header live: options.runtimeDir,
+/// PCC_RUNTIME_DIR, or
 /// `lib/` beside the directory of the pcc executable (build and install).
 std::string runtimeDir(const CompileOptions &o) {
+  if (!o.runtimeDir.empty())
+    return o.runtimeDir;
   if (const char *env = std::getenv("PCC_RUNTIME_DIR"))
     return env;
   llvm::SmallString<256> dir(o.pccExecutable);
@@ -327,6 +338,10 @@ std::string pcc::headerText(const ModelInfo &info, const CompileOptions &o) {
     << "int64_t " << p << "_state_rank(int64_t i);\n"
     << "const int64_t *" << p << "_state_shape(int64_t i);\n"
     << "float *" << p << "_state_data(" << p << "_model *m, int64_t i);\n"
+    << "int " << p << "_apply_gradients(" << p << "_model *m, const float *const *grads);\n"
+    << "int64_t " << p << "_optimizer_step(" << p << "_model *m);\n"
+    << "int " << p << "_set_optimizer_step(" << p << "_model *m, int64_t step);\n"
+    << "float *" << p << "_optimizer_state(" << p << "_model *m, int64_t i, int64_t which);\n"
     << "int " << p << "_set_hyperparameter(" << p << "_model *m, const char *name, double value);\n"
     << "const char *" << p << "_last_error(" << p << "_model *m);\n\n"
     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";

@@ -372,7 +372,8 @@ const char *const kAbiNames[] = {
     "train_step", "compute_gradients", "num_params",     "param_name",
     "param_rank", "param_shape",     "param_data",       "param_grad",
     "num_states", "state_name",      "state_rank",       "state_shape",
-    "state_data", "set_hyperparameter", "last_error"};
+    "state_data", "set_hyperparameter", "last_error", "apply_gradients",
+    "optimizer_step", "set_optimizer_step", "optimizer_state"};
 
 struct Abi {
   bool ok = false;
@@ -399,6 +400,10 @@ struct Abi {
   decltype(&::pcc_state_data) state_data = nullptr;
   decltype(&::pcc_set_hyperparameter) set_hyperparameter = nullptr;
   decltype(&::pcc_last_error) last_error = nullptr;
+  decltype(&::pcc_apply_gradients) apply_gradients = nullptr;
+  decltype(&::pcc_optimizer_step) optimizer_step = nullptr;
+  decltype(&::pcc_set_optimizer_step) set_optimizer_step = nullptr;
+  decltype(&::pcc_optimizer_state) optimizer_state = nullptr;
 
   void *sym(const std::string &name) const {
     return handle ? dlsym(handle, name.c_str()) : nullptr;
@@ -444,6 +449,10 @@ Abi load(const char *path, const std::string &prefix) {
   bind(abi, abi.state_data, "state_data");
   bind(abi, abi.set_hyperparameter, "set_hyperparameter");
   bind(abi, abi.last_error, "last_error");
+  bind(abi, abi.apply_gradients, "apply_gradients");
+  bind(abi, abi.optimizer_step, "optimizer_step");
+  bind(abi, abi.set_optimizer_step, "set_optimizer_step");
+  bind(abi, abi.optimizer_state, "optimizer_state");
   abi.ok = abi.error.empty();
   return abi;
 }
@@ -1211,6 +1220,137 @@ TEST(AbiTrain, LossDecreasesOnAFixedBatch) {
 TEST(AbiTrain, LossDecreasesOnAFixedBatchPrefixed) {
   REQUIRE_ABI(prefixed());
   checkLossDecreases(prefixed());
+}
+
+//===----------------------------------------------------------------------===//
+// The optimizer on its own: apply_gradients and optimizer state
+//===----------------------------------------------------------------------===//
+
+// train_step == compute_gradients + apply_gradients, bit for bit, whether the
+// gradient comes from the library's buffers (NULL) or from the caller.
+TEST(AbiOptimizer, ComputeThenApplyIsATrainStep) {
+  REQUIRE_ABI(il());
+  const Abi &abi = il();
+  const Reference &r = ref();
+  Model trained(abi), own(abi), given(abi);
+  for (pcc_model *m : {trained.get(), own.get(), given.get()})
+    ASSERT_EQ(abi.set_hyperparameter(m, "learning_rate", 0.01), 0);
+  for (int step = 0; step < 3; ++step) {
+    ASSERT_EQ(trainStep(abi, trained, r.input, r.target, nullptr), 0)
+        << lastError(abi, trained);
+    ASSERT_EQ(computeGradients(abi, own, r.input, r.target, nullptr), 0);
+    ASSERT_EQ(abi.apply_gradients(own, nullptr), 0) << lastError(abi, own);
+    ASSERT_EQ(computeGradients(abi, given, r.input, r.target, nullptr), 0);
+    std::vector<std::vector<float>> g = grads(abi, given);
+    std::vector<const float *> ptrs;
+    for (const auto &gi : g)
+      ptrs.push_back(gi.data());
+    ASSERT_EQ(abi.apply_gradients(given, ptrs.data()), 0)
+        << lastError(abi, given);
+  }
+  Model fresh(abi);
+  EXPECT_FALSE(sameBits(params(abi, trained), params(abi, fresh)));
+  EXPECT_TRUE(sameBits(params(abi, trained), params(abi, own)));
+  EXPECT_TRUE(sameBits(params(abi, trained), params(abi, given)));
+  EXPECT_EQ(abi.optimizer_step(trained), 3);
+  EXPECT_EQ(abi.optimizer_step(own), 3);
+}
+
+// The caller's own gradient is applied: Adam's first step moves every
+// element by -lr * sign(g).
+TEST(AbiOptimizer, AppliesTheCallersGradient) {
+  REQUIRE_ABI(il());
+  const Abi &abi = il();
+  Model m(abi);
+  ASSERT_EQ(abi.set_hyperparameter(m, "learning_rate", 0.5), 0);
+  auto before = params(abi, m);
+  std::vector<std::vector<float>> g;
+  std::vector<const float *> ptrs;
+  for (const auto &p : before) {
+    g.emplace_back(p.size());
+    for (size_t k = 0; k < p.size(); ++k)
+      g.back()[k] = k % 2 ? 3.0f : -0.25f;
+  }
+  for (const auto &gi : g)
+    ptrs.push_back(gi.data());
+  ASSERT_EQ(abi.apply_gradients(m, ptrs.data()), 0) << lastError(abi, m);
+  auto after = params(abi, m);
+  for (size_t i = 0; i < after.size(); ++i)
+    for (size_t k = 0; k < after[i].size(); ++k)
+      EXPECT_NEAR(after[i][k] - before[i][k], k % 2 ? -0.5 : 0.5, 1e-5)
+          << "parameter " << i << " element " << k;
+}
+
+TEST(AbiOptimizer, NullGradientEntryIsRejectedAndNamed) {
+  REQUIRE_ABI(il());
+  const Abi &abi = il();
+  Model m(abi);
+  auto before = params(abi, m);
+  std::vector<std::vector<float>> g = before;
+  std::vector<const float *> ptrs;
+  for (const auto &gi : g)
+    ptrs.push_back(gi.data());
+  ptrs[1] = nullptr;
+  EXPECT_NE(abi.apply_gradients(m, ptrs.data()), 0);
+  EXPECT_NE(lastError(abi, m).find(abi.param_name(1)), std::string::npos)
+      << lastError(abi, m);
+  EXPECT_TRUE(sameBits(before, params(abi, m)));
+  EXPECT_EQ(abi.optimizer_step(m), 0);
+  EXPECT_NE(abi.apply_gradients(nullptr, nullptr), 0);
+}
+
+// Copying parameters, optimizer step and Adam's moments into a fresh model
+// resumes training exactly: the next steps are bit-identical.
+TEST(AbiOptimizer, StateCopyResumesTrainingBitIdentically) {
+  REQUIRE_ABI(il());
+  const Abi &abi = il();
+  const Reference &r = ref();
+  Model a(abi), b(abi);
+  for (pcc_model *m : {a.get(), b.get()})
+    ASSERT_EQ(abi.set_hyperparameter(m, "learning_rate", 0.01), 0);
+  for (int step = 0; step < 3; ++step)
+    ASSERT_EQ(trainStep(abi, a, r.input, r.target, nullptr), 0);
+  ASSERT_EQ(abi.set_optimizer_step(b, abi.optimizer_step(a)), 0);
+  for (int64_t i = 0; i < abi.num_params(); ++i) {
+    size_t n = r.params.at(i).size();
+    std::memcpy(abi.param_data(b, i), abi.param_data(a, i), n * sizeof(float));
+    for (int64_t which : {0, 1}) {
+      float *from = abi.optimizer_state(a, i, which);
+      float *to = abi.optimizer_state(b, i, which);
+      ASSERT_NE(from, nullptr) << "Adam keeps moments for parameter " << i;
+      ASSERT_NE(to, nullptr);
+      std::memcpy(to, from, n * sizeof(float));
+    }
+  }
+  for (int step = 0; step < 2; ++step) {
+    ASSERT_EQ(trainStep(abi, a, r.input, r.target, nullptr), 0);
+    ASSERT_EQ(trainStep(abi, b, r.input, r.target, nullptr), 0);
+  }
+  EXPECT_TRUE(sameBits(params(abi, a), params(abi, b)));
+  // Without the moments the continuation differs (the test can fail).
+  Model c(abi);
+  ASSERT_EQ(abi.set_hyperparameter(c, "learning_rate", 0.01), 0);
+  for (int64_t i = 0; i < abi.num_params(); ++i)
+    std::memcpy(abi.param_data(c, i), abi.param_data(a, i),
+                r.params.at(i).size() * sizeof(float));
+  ASSERT_EQ(abi.set_optimizer_step(c, abi.optimizer_step(a)), 0);
+  ASSERT_EQ(trainStep(abi, a, r.input, r.target, nullptr), 0);
+  ASSERT_EQ(trainStep(abi, c, r.input, r.target, nullptr), 0);
+  EXPECT_FALSE(sameBits(params(abi, a), params(abi, c)));
+}
+
+TEST(AbiOptimizer, BadStateArgumentsAreRejected) {
+  REQUIRE_ABI(il());
+  const Abi &abi = il();
+  Model m(abi);
+  EXPECT_EQ(abi.optimizer_state(m, -1, 0), nullptr);
+  EXPECT_EQ(abi.optimizer_state(m, abi.num_params(), 0), nullptr);
+  EXPECT_EQ(abi.optimizer_state(m, 0, 2), nullptr);
+  EXPECT_EQ(abi.optimizer_state(nullptr, 0, 0), nullptr);
+  EXPECT_NE(abi.set_optimizer_step(m, -1), 0);
+  EXPECT_NE(lastError(abi, m).find("-1"), std::string::npos);
+  EXPECT_EQ(abi.optimizer_step(m), 0);
+  EXPECT_EQ(abi.optimizer_step(nullptr), -1);
 }
 
 //===----------------------------------------------------------------------===//

@@ -20,11 +20,12 @@ static cl::OptionCategory category("pcc options");
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::cat(category));
-static cl::opt<std::string>
-    outputFile("o", cl::desc("Output file (default: for lib, obj and header the input "
-                             "name with .so, .o or .h; for the textual kinds "
-                             "stdout, also written as '-')"),
-               cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> outputFile(
+    "o",
+    cl::desc("Output file (default: for lib, obj and header the input "
+             "name with .so, .o or .h; for the textual kinds "
+             "stdout, also written as '-')"),
+    cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string> algorithm(
     "algorithm",
     cl::desc("Learning algorithm: il (inference learning, default), fpa "
@@ -36,9 +37,10 @@ static cl::opt<std::string>
          cl::desc("Output loss: mse (default) or ce (softmax cross-entropy "
                   "on the model output, one-hot target)"),
          cl::init("mse"), cl::cat(category));
-static cl::opt<std::string> inferenceSteps(
-    "inference-steps", cl::desc("Relaxation steps T (default 20)"),
-    cl::init("20"), cl::cat(category));
+static cl::opt<std::string>
+    inferenceSteps("inference-steps",
+                   cl::desc("Relaxation steps T (default 20)"), cl::init("20"),
+                   cl::cat(category));
 static cl::opt<std::string>
     inferenceRate("inference-rate",
                   cl::desc("Relaxation step size gamma (default 0.1)"),
@@ -62,36 +64,35 @@ static cl::list<std::string> inputShape(
     cl::desc("Static shape of one input, NAME:d0,d1,... (repeatable; "
              "overrides the model and --batch)"),
     cl::value_desc("name:dims"), cl::cat(category));
-static cl::list<std::string> freeze(
-    "freeze",
-    cl::desc("Initializers to keep at their values, not trained "
-             "(comma-separated names; repeatable)"),
-    cl::value_desc("names"), cl::CommaSeparated, cl::cat(category));
+static cl::list<std::string>
+    freeze("freeze",
+           cl::desc("Initializers to keep at their values, not trained "
+                    "(comma-separated names; repeatable)"),
+           cl::value_desc("names"), cl::CommaSeparated, cl::cat(category));
 static cl::opt<std::string> output(
     "output",
     cl::desc("The ONNX tensor to compile as the model output (default: the "
              "graph's output; required when the graph has several)"),
     cl::value_desc("name"), cl::init(""), cl::cat(category));
-static cl::opt<std::string> prefix(
-    "prefix", cl::desc("Prefix of every exported symbol (default pcc)"),
-    cl::init("pcc"), cl::cat(category));
-static cl::opt<std::string> emit(
-    "emit",
-    cl::desc("What to emit: pc (imported graph), pc-train (after the PC "
-             "passes), linalg, llvm-dialect, llvm-ir, obj, lib (default), "
-             "header (C header of the prefixed ABI)"),
-    cl::init("lib"), cl::cat(category));
-enum OptLevel { O0, O1, O2, O3 };
-static cl::opt<OptLevel>
-    optLevel(cl::desc("Optimization level (default -O2):"),
-             cl::values(clEnumValN(O0, "O0", "No optimization"),
-                        clEnumValN(O1, "O1", "Light"),
-                        clEnumValN(O2, "O2", "Default"),
-                        clEnumValN(O3, "O3", "Aggressive")),
-             cl::init(O2), cl::cat(category));
 static cl::opt<std::string>
-    mcpu("mcpu", cl::desc("Target CPU (default: the host CPU)"),
-         cl::init(""), cl::cat(category));
+    prefix("prefix", cl::desc("Prefix of every exported symbol (default pcc)"),
+           cl::init("pcc"), cl::cat(category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("What to emit: pc (imported graph), pc-train (after the PC "
+                  "passes), linalg, llvm-dialect, llvm-ir, obj, lib (default), "
+                  "header (C header of the prefixed ABI)"),
+         cl::init("lib"), cl::cat(category));
+enum OptLevel { O0, O1, O2, O3 };
+static cl::opt<OptLevel> optLevel(
+    cl::desc("Optimization level (default -O2):"),
+    cl::values(clEnumValN(O0, "O0", "No optimization"),
+               clEnumValN(O1, "O1", "Light"), clEnumValN(O2, "O2", "Default"),
+               clEnumValN(O3, "O3", "Aggressive")),
+    cl::init(O2), cl::cat(category));
+static cl::opt<std::string> mcpu("mcpu",
+                                 cl::desc("Target CPU (default: the host CPU)"),
+                                 cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     mtriple("mtriple", cl::desc("Target triple (default: the host)"),
             cl::init(""), cl::cat(category));
@@ -99,28 +100,6 @@ static cl::opt<std::string>
 static int fail(const std::string &message) {
   errs() << "pcc: error: " << message << "\n";
   return 1;
-}
-
-static bool parseDouble(const std::string &s, double &v) {
-  char *end = nullptr;
-  v = std::strtod(s.c_str(), &end);
-  return !s.empty() && end && *end == '\0' && std::isfinite(v);
-}
-
-static bool parseInt(const std::string &s, int64_t &v) {
-  char *end = nullptr;
-  long long r = std::strtoll(s.c_str(), &end, 10);
-  v = r;
-  return !s.empty() && end && *end == '\0';
-}
-
-static bool isIdentifier(const std::string &s) {
-  if (s.empty() || !(std::isalpha((unsigned char)s[0]) || s[0] == '_'))
-    return false;
-  for (char c : s)
-    if (!(std::isalnum((unsigned char)c) || c == '_'))
-      return false;
-  return true;
 }
 
 int main(int argc, char **argv) {
@@ -135,7 +114,8 @@ int main(int argc, char **argv) {
                         "generation, link) on stderr");
   }
   cl::HideUnrelatedOptions(category);
-  cl::SetVersionPrinter([](raw_ostream &os) { os << "pcc 0.1 (LLVM/MLIR 19)\n"; });
+  cl::SetVersionPrinter(
+      [](raw_ostream &os) { os << "pcc 0.1 (LLVM/MLIR 19)\n"; });
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "pcc: compile an ONNX model into a library that trains by "
@@ -153,78 +133,26 @@ int main(int argc, char **argv) {
   o.output = outputFile;
   o.pccExecutable = sys::fs::getMainExecutable(argv[0], (void *)&fail);
 
-  if (algorithm != "il" && algorithm != "fpa" && algorithm != "zil" &&
-      algorithm != "bp")
-    return fail("--algorithm must be il, fpa, zil or bp, got '" + algorithm + "'");
-  o.pc.algorithm = algorithm;
-  if (loss != "mse" && loss != "ce")
-    return fail("--loss must be mse or ce, got '" + loss + "'");
-  o.pc.loss = loss;
-  if (!parseInt(inferenceSteps, o.inferenceSteps) || o.inferenceSteps < 1 ||
-      o.inferenceSteps > 1000000000)
-    return fail("--inference-steps must be a whole number from 1 to 1e9, got '" +
-                inferenceSteps + "'");
-  if (!parseDouble(inferenceRate, o.inferenceRate) || o.inferenceRate <= 0)
-    return fail("--inference-rate must be a positive number, got '" +
-                inferenceRate + "'");
-  if (!parseDouble(learningRate, o.learningRate) || o.learningRate < 0)
-    return fail("--learning-rate must be a non-negative number, got '" +
-                learningRate + "'");
-  if (optimizer != "sgd" && optimizer != "adam")
-    return fail("--optimizer must be sgd or adam, got '" + optimizer + "'");
-  o.optimizer = optimizer;
-  o.modelOutput = output;
-  if (!parseInt(batch, o.batch) || o.batch < 0)
-    return fail("--batch must be a whole number (0 keeps the model's), got '" +
-                batch + "'");
-  for (const std::string &spec : inputShape) {
-    size_t colon = spec.rfind(':');
-    std::string name = colon == std::string::npos ? "" : spec.substr(0, colon);
-    std::vector<int64_t> dims;
-    bool ok = !name.empty() && colon + 1 < spec.size();
-    for (StringRef rest = ok ? StringRef(spec).substr(colon + 1) : "";
-         ok && !rest.empty();) {
-      auto [dim, tail] = rest.split(',');
-      int64_t d;
-      ok = parseInt(dim.str(), d) && d >= 1;
-      dims.push_back(d);
-      rest = tail;
-    }
-    if (!ok)
-      return fail("--input-shape must be NAME:d0,d1,... with positive "
-                  "dimensions, got '" + spec + "'");
-    if (!o.inputShapes.emplace(name, dims).second)
-      return fail("--input-shape gives input '" + name + "' twice");
-  }
-  for (const std::string &name : freeze) {
-    if (name.empty())
-      return fail("--freeze has an empty name");
-    o.freeze.push_back(name);
-  }
-  if (!isIdentifier(prefix))
-    return fail("--prefix must be a C identifier, got '" + prefix + "'");
-  o.prefix = prefix;
-  std::optional<pcc::EmitKind> kind =
-      StringSwitch<std::optional<pcc::EmitKind>>(emit)
-          .Case("pc", pcc::EmitKind::PC)
-          .Case("pc-train", pcc::EmitKind::PCTrain)
-          .Case("linalg", pcc::EmitKind::Linalg)
-          .Case("llvm-dialect", pcc::EmitKind::LLVMDialect)
-          .Case("llvm-ir", pcc::EmitKind::LLVMIR)
-          .Case("obj", pcc::EmitKind::Obj)
-          .Case("lib", pcc::EmitKind::Lib)
-          .Case("header", pcc::EmitKind::Header)
-          .Default(std::nullopt);
-  if (!kind)
-    return fail("--emit must be one of pc, pc-train, linalg, llvm-dialect, "
-                "llvm-ir, obj, lib, header; got '" + emit + "'");
-  o.emit = *kind;
-  o.optLevel = static_cast<unsigned>(optLevel.getValue());
-  o.mcpu = mcpu;
-  o.timePasses = TimePassesIsEnabled;
-  o.mtriple = mtriple;
-
   std::string error;
+  auto set = [&](const char *flag, const std::string &value) {
+    return pcc::setFlag(o, flag, value, error) == 0;
+  };
+  bool ok = set("algorithm", algorithm) && set("loss", loss) &&
+            set("inference-steps", inferenceSteps) &&
+            set("inference-rate", inferenceRate) &&
+            set("learning-rate", learningRate) && set("optimizer", optimizer) &&
+            set("output", output) && set("batch", batch) &&
+            set("prefix", prefix) && set("emit", emit) &&
+            set("O", std::to_string(static_cast<int>(optLevel.getValue()))) &&
+            set("mcpu", mcpu) && set("mtriple", mtriple);
+  for (const std::string &spec : inputShape)
+    ok = ok && set("input-shape", spec);
+  for (const std::string &name : freeze)
+    ok = ok && set("freeze", name);
+  if (!ok)
+    return fail(error);
+  o.timePasses = TimePassesIsEnabled;
+
   if (pcc::compile(o, error) != 0)
     return fail(error);
   return 0;

@@ -28,12 +28,24 @@ struct CompileOptions {
   unsigned optLevel = 2;
   std::string mcpu, mtriple;
   std::string pccExecutable; // to find the runtime library
+  std::string runtimeDir;    // where libpcc_runtime.a is; overrides the above
   bool timePasses = false;   // print where the compile spends its time
 };
 
 /// Compiles `options.input`. Returns 0, or 1 with a one-line `error`; on
-/// failure no output file is left behind.
+/// failure no output file is left behind. Reentrant and thread-safe: every
+/// call has its own MLIR context and temporary directory.
 int compile(const CompileOptions &options, std::string &error);
+
+/// Sets the option of driver flag `flag` (its name without dashes, e.g.
+/// "inference-steps"; list flags such as "freeze" and "input-shape" add one
+/// value per call) from its command-line text. Returns 0, or 1 with an
+/// `error` naming the flag and the value.
+int setFlag(CompileOptions &options, const std::string &flag,
+            const std::string &value, std::string &error);
+
+/// The flags setFlag knows, null-terminated.
+extern const char *const kCompileFlags[];
 
 } // namespace pcc
 
