@@ -47,16 +47,15 @@ SmallVector<tensor::InsertSliceOp> chainEndingAt(tensor::InsertSliceOp end) {
   return links;
 }
 
-/// Puts the chain's first destination into `buffer` before `first`.
+/// Puts the chain's first destination into `buffer` before `point`.
 void initialize(IRRewriter &rewriter, Value root, Value buffer,
-                tensor::InsertSliceOp first) {
-  Location loc = first.getLoc();
-  rewriter.setInsertionPoint(first);
+                Operation *point) {
+  Location loc = point->getLoc();
+  rewriter.setInsertionPoint(point);
   if (root.getDefiningOp<tensor::EmptyOp>())
     return;
   auto fill = root.getDefiningOp<linalg::FillOp>();
-  if (fill && root.hasOneUse() &&
-      fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()) {
+  if (fill && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()) {
     rewriter.create<linalg::FillOp>(loc, fill.getInputs(), buffer);
     return;
   }
@@ -76,15 +75,113 @@ Value window(IRRewriter &rewriter, tensor::InsertSliceOp link, Value buffer) {
       link.getMixedSizes(), link.getMixedStrides());
 }
 
+/// Static windows of two links that share no element (conservatively: in
+/// some dimension their ranges do not meet).
+bool disjoint(tensor::InsertSliceOp a, tensor::InsertSliceOp b) {
+  for (auto op : {a, b})
+    if (ShapedType::isDynamicShape(op.getStaticOffsets()) ||
+        ShapedType::isDynamicShape(op.getStaticSizes()) ||
+        ShapedType::isDynamicShape(op.getStaticStrides()))
+      return false;
+  for (int64_t d = 0, e = a.getDestType().getRank(); d < e; ++d) {
+    auto last = [d](tensor::InsertSliceOp op) {
+      return op.getStaticOffsets()[d] +
+             (op.getStaticSizes()[d] - 1) * op.getStaticStrides()[d];
+    };
+    if (last(a) < b.getStaticOffsets()[d] || last(b) < a.getStaticOffsets()[d])
+      return true;
+  }
+  return false;
+}
+
+/// The linalg op that can compute `link`'s source straight into its window
+/// of the buffer: its one result feeds only the link, and it writes into a
+/// tensor.empty (often shared, after CSE) whose contents it never reads.
+linalg::LinalgOp directProducer(tensor::InsertSliceOp link) {
+  auto op = link.getSource().getDefiningOp<linalg::LinalgOp>();
+  if (!op || op->getNumResults() != 1 || op.getNumDpsInits() != 1 ||
+      !link.getSource().hasOneUse() || op->getBlock() != link->getBlock())
+    return {};
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
+      op.payloadUsesValueFromOperand(init))
+    return {};
+  return op;
+}
+
+/// Links whose source is computed into the buffer directly: those with a
+/// direct producer whose window no other link touches (the order of their
+/// writes then does not matter).
+SmallVector<linalg::LinalgOp>
+directProducers(ArrayRef<tensor::InsertSliceOp> links) {
+  SmallVector<linalg::LinalgOp> producers(links.size());
+  constexpr size_t kMaxPairwise = 4096; // beyond: copies, not quadratic checks
+  if (links.size() > kMaxPairwise)
+    return producers;
+  for (size_t i = 0; i < links.size(); ++i) {
+    linalg::LinalgOp p = directProducer(links[i]);
+    if (!p)
+      continue;
+    bool alone = true;
+    for (size_t j = 0; j < links.size() && alone; ++j)
+      alone = i == j || disjoint(links[i], links[j]);
+    if (alone)
+      producers[i] = p;
+  }
+  return producers;
+}
+
+/// Whether `v` is defined before `point` (in its block or an enclosing one).
+bool availableBefore(Value v, Operation *point) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return v.getParentBlock()->findAncestorOpInBlock(*point) != nullptr;
+  Operation *ancestor = def->getBlock()->findAncestorOpInBlock(*point);
+  return ancestor && def->isBeforeInBlock(ancestor);
+}
+
 void rewriteChain(IRRewriter &rewriter, ArrayRef<tensor::InsertSliceOp> links) {
   tensor::InsertSliceOp first = links.front(), last = links.back();
   RankedTensorType type = last.getDestType();
   Value root = first.getDest();
-  rewriter.setInsertionPoint(first);
+  SmallVector<linalg::LinalgOp> producers = directProducers(links);
+  // The buffer is made and initialised before its first write.
+  Operation *start = first;
+  for (linalg::LinalgOp p : producers)
+    if (p && p->isBeforeInBlock(start))
+      start = p;
+  // What the initialisation reads (initialize's cases).
+  Value needed = root;
+  auto fill = root.getDefiningOp<linalg::FillOp>();
+  if (fill && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+    needed = fill.getInputs()[0];
+  if (start != first.getOperation() &&
+      !(root.getDefiningOp<tensor::EmptyOp>() ||
+        availableBefore(needed, start))) {
+    producers.assign(links.size(), linalg::LinalgOp());
+    start = first;
+  }
+  rewriter.setInsertionPoint(start);
   Value buffer = rewriter.create<memref::AllocOp>(
       first.getLoc(), MemRefType::get(type.getShape(), type.getElementType()));
-  initialize(rewriter, root, buffer, first);
-  for (tensor::InsertSliceOp link : links) {
+  initialize(rewriter, root, buffer, start);
+  for (size_t i = 0; i < links.size(); ++i) {
+    tensor::InsertSliceOp link = links[i];
+    linalg::LinalgOp producer = producers[i];
+    if (producer) {
+      // The producer writes into its window; the link has nothing to do.
+      rewriter.setInsertionPoint(producer);
+      Value view = window(rewriter, link, buffer);
+      Value init = rewriter.create<bufferization::ToTensorOp>(
+          link.getLoc(), link.getSourceType(), view, /*restrict=*/true,
+          /*writable=*/true);
+      OpOperand *out = producer.getDpsInitOperand(0);
+      Operation *empty = out->get().getDefiningOp();
+      rewriter.modifyOpInPlace(producer, [&] { out->set(init); });
+      if (empty->use_empty())
+        rewriter.eraseOp(empty);
+      continue;
+    }
     rewriter.setInsertionPoint(link);
     rewriter.create<bufferization::MaterializeInDestinationOp>(
         link.getLoc(), TypeRange{}, link.getSource(),

@@ -67,6 +67,7 @@ void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
              "function-boundary-type-conversion=identity-layout-map "
              "allow-return-allocs-from-loops},"
              "buffer-deallocation-pipeline,canonicalize,"
+             "pc-strided-copies-to-linalg,"
              "pc-matmul-to-runtime,"
              "pc-outline-kernels{prefix=" + prefix + "},"
              "func.func(convert-linalg-to-loops),pc-approximate-math,"

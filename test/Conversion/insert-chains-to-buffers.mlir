@@ -77,3 +77,68 @@ func.func @not_chains(%d: tensor<4xf32>, %a: tensor<1xf32>) -> (tensor<4xf32>, t
   %1 = tensor.insert_slice %r into %0[2] [1] [1] : tensor<1xf32> into tensor<4xf32>
   return %single, %1, %r : tensor<4xf32>, tensor<4xf32>, tensor<1xf32>
 }
+
+// -----
+
+// Sources computed by linalg ops into a (shared) tensor.empty they never
+// read are computed in their windows: the generics write into tensors of
+// the subviews, made before them, and the links copy nothing. A zero fill
+// that others also read is re-made on the buffer, not copied.
+// CHECK-LABEL: func.func @direct_producers
+// CHECK: %[[M:.*]] = memref.alloc() : memref<4x3xf32>
+// CHECK-NEXT: linalg.fill ins(%{{.*}} : f32) outs(%[[M]] : memref<4x3xf32>)
+// CHECK: %[[W0:.*]] = memref.subview %[[M]][0, 0] [2, 3] [1, 1]
+// CHECK-NEXT: %[[T0:.*]] = bufferization.to_tensor %[[W0]] restrict writable
+// CHECK-NEXT: linalg.generic {{.*}} ins(%arg0 : tensor<2x3xf32>) outs(%[[T0]] : tensor<2x3xf32>)
+// CHECK: %[[W1:.*]] = memref.subview %[[M]][2, 0] [2, 3] [1, 1]
+// CHECK-NEXT: %[[T1:.*]] = bufferization.to_tensor %[[W1]] restrict writable
+// CHECK-NEXT: linalg.generic {{.*}} ins(%arg1 : tensor<2x3xf32>) outs(%[[T1]] : tensor<2x3xf32>)
+// CHECK-NOT: materialize_in_destination
+// CHECK: %[[R:.*]] = bufferization.to_tensor %[[M]] restrict writable
+// CHECK: return %[[R]], %{{.*}}
+#id = affine_map<(i, j) -> (i, j)>
+func.func @direct_producers(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> (tensor<4x3xf32>, tensor<4x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %ga = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.mulf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<2x3xf32>
+  %gb = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<2x3xf32>
+  %big = tensor.empty() : tensor<4x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%big : tensor<4x3xf32>) -> tensor<4x3xf32>
+  %0 = tensor.insert_slice %ga into %f[0, 0] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<4x3xf32>
+  %1 = tensor.insert_slice %gb into %0[2, 0] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<4x3xf32>
+  return %1, %f : tensor<4x3xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// Overlapping windows keep the order of their writes: both sources are
+// copied at their links, the later one last.
+// CHECK-LABEL: func.func @overlapping_windows_copy_in_order
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x3xf32>)
+// CHECK: memref.alloc() : memref<3x3xf32>
+// CHECK: bufferization.materialize_in_destination %[[G]] in restrict writable
+// CHECK: bufferization.materialize_in_destination %arg1 in restrict writable
+#id = affine_map<(i, j) -> (i, j)>
+func.func @overlapping_windows_copy_in_order(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<3x3xf32> {
+  %e = tensor.empty() : tensor<2x3xf32>
+  %ga = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.mulf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<2x3xf32>
+  %big = tensor.empty() : tensor<3x3xf32>
+  %0 = tensor.insert_slice %ga into %big[0, 0] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<3x3xf32>
+  %1 = tensor.insert_slice %b into %0[1, 0] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<3x3xf32>
+  return %1 : tensor<3x3xf32>
+}

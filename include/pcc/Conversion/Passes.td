@@ -135,4 +135,17 @@ def PCInsertChainsToBuffers : Pass<"pc-insert-chains-to-buffers"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def PCStridedCopiesToLinalg : Pass<"pc-strided-copies-to-linalg"> {
+  let summary = "Turn memref.copy between strided views into linalg.copy";
+  let description = [{
+    MLIR lowers a `memref.copy` whose operands are not both contiguous to a
+    call of the generic `memrefCopy` runtime function, which walks unranked
+    descriptors element by element. As a `linalg.copy` the copy becomes a
+    loop nest (an outlined kernel) that LLVM optimises for its static
+    shape: the windows of a concatenation, the gates of a recurrence.
+    Contiguous copies stay `memref.copy` (a `memcpy`).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // PCC_CONVERSION_PASSES_TD
