@@ -7,7 +7,6 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::pc {
@@ -19,9 +18,16 @@ using namespace mlir;
 
 namespace {
 
-bool isContiguous(Value memref) {
-  auto type = dyn_cast<MemRefType>(memref.getType());
-  return type && memref::isStaticShapeAndContiguousRowMajor(type);
+/// Whether the runtime's memrefCopy moves `type` a row at a time: its last
+/// dimension has unit stride (it calls memcpy per element otherwise).
+bool rowsAreContiguous(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref || memref.getRank() == 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(getStridesAndOffset(memref, strides, offset)) &&
+         strides.back() == 1;
 }
 
 struct StridedCopiesToLinalgPass
@@ -32,7 +38,7 @@ struct StridedCopiesToLinalgPass
       auto source = dyn_cast<MemRefType>(copy.getSource().getType());
       auto target = dyn_cast<MemRefType>(copy.getTarget().getType());
       if (source && target && source.getRank() > 0 &&
-          !(isContiguous(copy.getSource()) && isContiguous(copy.getTarget())))
+          !(rowsAreContiguous(source) && rowsAreContiguous(target)))
         copies.push_back(copy);
     });
     IRRewriter rewriter(&getContext());

@@ -136,14 +136,15 @@ def PCInsertChainsToBuffers : Pass<"pc-insert-chains-to-buffers"> {
 }
 
 def PCStridedCopiesToLinalg : Pass<"pc-strided-copies-to-linalg"> {
-  let summary = "Turn memref.copy between strided views into linalg.copy";
+  let summary = "Turn memref.copy of non-unit-stride rows into linalg.copy";
   let description = [{
     MLIR lowers a `memref.copy` whose operands are not both contiguous to a
-    call of the generic `memrefCopy` runtime function, which walks unranked
-    descriptors element by element. As a `linalg.copy` the copy becomes a
-    loop nest (an outlined kernel) that LLVM optimises for its static
-    shape: the windows of a concatenation, the gates of a recurrence.
-    Contiguous copies stay `memref.copy` (a `memcpy`).
+    call of the runtime's `memrefCopy`, which copies a row at a time with
+    `memcpy` where both innermost strides are 1 and one element per
+    `memcpy` call otherwise. Copies of the second kind (a transposed or
+    strided view: a strided slice's adjoint, a dilated window) become
+    `linalg.copy`, a loop nest LLVM compiles for its static shape. The
+    others stay as they are.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
