@@ -13,7 +13,7 @@ writes two plots to --out (default: the current directory):
   energy.png    the il model's energy F against the inference step for
                 one fixed test batch, before training and after each epoch
                 (F after k steps of relaxation from the forward pass, where
-                F equals the loss)
+                F equals the loss F0; drawn as F / F0)
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
@@ -146,10 +146,14 @@ def main():
 
     plt.figure(figsize=(5, 3.5))
     for i, curve in enumerate(energies):
-        plt.plot(range(len(curve)), curve,
-                 label="before training" if i == 0 else "after epoch %d" % i)
+        # Relative to the forward pass, where F is the loss: the curves'
+        # scales differ by an order of magnitude before and after training.
+        plt.plot(range(len(curve)), [f / curve[0] for f in curve],
+                 label="%s (F₀ = %.3f)" % (
+                     "before training" if i == 0 else "after epoch %d" % i,
+                     curve[0]))
     plt.xlabel("inference step")
-    plt.ylabel("energy F")
+    plt.ylabel("energy F / F₀ (F₀: the loss)")
     plt.title("il relaxation on one test batch")
     plt.legend()
     plt.tight_layout()

@@ -380,3 +380,40 @@ def test_export_onnx_unties_identity_aliases(tmp_path):
     again = pcc.compile(path, algorithm="bp", loss=spec["loss"])
     assert set(again.params) == set(m.params)
     assert again.predict(*inputs).tobytes() == m.predict(*inputs).tobytes()
+
+
+# -- the examples --------------------------------------------------------------
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                        "examples", "python")
+
+
+def run_example(*args):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable] + list(args), capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_data_parallel_two_processes_match_one_with_twice_the_batch():
+    r = run_example(os.path.join(EXAMPLES, "data_parallel.py"), "--procs", "2",
+                    "--steps", "5", "--tolerance", "1e-5")
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = [l for l in r.stdout.splitlines() if "largest parameter" in l]
+    assert line, r.stdout
+    assert float(line[0].split()[-1]) <= 1e-5
+
+
+@pytest.mark.skipif(not os.path.isdir("/usr/share/datasets/fashion-mnist"),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_example_trains_and_plots(tmp_path):
+    r = run_example(os.path.join(EXAMPLES, "fashion_mnist.py"), "--epochs", "1",
+                    "--limit", "3200", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = [l for l in r.stdout.splitlines() if l.startswith("epoch 1:")]
+    assert line, r.stdout
+    import re
+    il, bp = (float(v) for v in re.findall(r"(?:il|bp) ([0-9.]+) %", line[0]))
+    assert il > 50 and bp > 50, line[0]   # 10 classes: chance is 10 %
+    for png in ("accuracy.png", "energy.png"):
+        assert (tmp_path / png).stat().st_size > 1000
