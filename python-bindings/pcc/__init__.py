@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import weakref
 
 import numpy as np
@@ -77,6 +78,11 @@ def _driver_flags(options):
     return flags
 
 
+# torch.onnx.export is not thread-safe (tracing state is global); the
+# compile that follows is.
+_EXPORT_LOCK = threading.Lock()
+
+
 def _export_torch(module, example_inputs, path, opset):
     import torch  # only needed for torch modules
 
@@ -90,10 +96,11 @@ def _export_torch(module, example_inputs, path, opset):
     names = ["x"] if len(args) == 1 else ["x%d" % i for i in range(len(args))]
     # PRESERVE: exported as the module is now (batch norm in train mode
     # keeps batch statistics and running estimates).
-    torch.onnx.export(module, args, path, opset_version=opset,
-                      input_names=names, output_names=["y"],
-                      training=torch.onnx.TrainingMode.PRESERVE,
-                      do_constant_folding=False)
+    with _EXPORT_LOCK:
+        torch.onnx.export(module, args, path, opset_version=opset,
+                          input_names=names, output_names=["y"],
+                          training=torch.onnx.TrainingMode.PRESERVE,
+                          do_constant_folding=False)
 
 
 def compile(model, example_inputs=None, *, algorithm="il", loss="mse",
@@ -372,7 +379,10 @@ class Model:
             for n in self._state_names:
                 self.set_state(n, np.ascontiguousarray(z["state/" + n]))
             self._m.set_optimizer_step(int(z["optimizer_step"]))
-            self.set(**{n: z["hyper/" + n].item() for n in self._hyper})
+            # Only what differs: a library may report values it cannot be
+            # set to (bp runs no inference steps).
+            self.set(**{n: z["hyper/" + n].item() for n in self._hyper
+                        if z["hyper/" + n].item() != self._hyper[n]})
 
     def _layout(self):
         sig = self.signature
@@ -397,9 +407,9 @@ class Model:
         inits = {t.name: t for t in graph.initializer}
         for name, value in values.items():
             if name in inits:
-                inits[name].CopyFrom(numpy_helper.from_array(
-                    value.astype(onnx.helper.tensor_dtype_to_np_dtype(
-                        inits[name].data_type)), name))
+                dtype = numpy_helper.to_array(inits[name]).dtype
+                inits[name].CopyFrom(
+                    numpy_helper.from_array(value.astype(dtype), name))
                 continue
             # An alias pcc untied (Identity of an initializer): the alias
             # becomes an initializer of its own.

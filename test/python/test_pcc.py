@@ -417,3 +417,54 @@ def test_fashion_mnist_example_trains_and_plots(tmp_path):
     assert il > 50 and bp > 50, line[0]   # 10 classes: chance is 10 %
     for png in ("accuracy.png", "energy.png"):
         assert (tmp_path / png).stat().st_size > 1000
+
+
+def test_readme_python_example_runs_as_written():
+    readme = open(os.path.join(EXAMPLES, "..", "..", "README.md")).read()
+    start = readme.index("```python\n") + len("```python\n")
+    code = readme[start:readme.index("```", start)]
+    scope = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    stats = scope["stats"]
+    assert isinstance(stats, pcc.StepStats) and stats.steps == 20
+    assert np.isfinite(stats.loss) and stats.energy <= stats.loss
+
+
+def test_compiles_run_concurrently_in_threads(tmp_path):
+    """pcc's compiler is reentrant (torch.onnx.export is not: the exports
+    are made first, in this thread)."""
+    x, _ = batch()
+    nets = [tiny_net(seed) for seed in range(3)]
+    paths = [str(tmp_path / ("net%d.onnx" % i)) for i in range(3)]
+    for net, path in zip(nets, paths):
+        torch.onnx.export(net, (torch.from_numpy(x),), path, opset_version=13)
+    models, errors = [None] * 3, []
+
+    def build(i):
+        try:
+            models[i] = pcc.compile(paths[i], algorithm=("il", "bp", "zil")[i])
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    for net, m in zip(nets, models):
+        with torch.no_grad():
+            want = net(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(m.predict(x), want, rtol=1e-5, atol=1e-6)
+    # Torch modules too: pcc serialises their exports.
+    models[:] = [None] * 3
+    threads = [threading.Thread(target=lambda i=i: models.__setitem__(
+        i, pcc.compile(nets[i], x, algorithm="bp"))) for i in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for net, m in zip(nets, models):
+        with torch.no_grad():
+            want = net(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(m.predict(x), want, rtol=1e-5, atol=1e-6)
