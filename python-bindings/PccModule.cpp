@@ -58,12 +58,13 @@ struct Library {
   std::string path, prefix;
 #define PCC_ABI_FUNCTIONS(X)                                                   \
   X(signature)                                                                 \
-  X(create) X(destroy) X(predict) X(train_step) X(compute_gradients)           \
-      X(num_params) X(param_name) X(param_rank) X(param_shape) X(param_data)   \
-          X(param_grad) X(num_states) X(state_name) X(state_rank)              \
-              X(state_shape) X(state_data) X(set_hyperparameter) X(last_error) \
+  X(create)                                                                    \
+  X(destroy) X(predict) X(train_step) X(compute_gradients) X(num_params)       \
+      X(param_name) X(param_rank) X(param_shape) X(param_data) X(param_grad)   \
+          X(num_states) X(state_name) X(state_rank) X(state_shape)             \
+              X(state_data) X(set_hyperparameter) X(last_error)                \
                   X(apply_gradients) X(optimizer_step) X(set_optimizer_step)   \
-                      X(optimizer_state)
+                      X(optimizer_state) X(save_checkpoint) X(load_checkpoint)
 #define PCC_DECLARE(name) decltype(&::pcc_##name) name = nullptr;
   PCC_ABI_FUNCTIONS(PCC_DECLARE)
 #undef PCC_DECLARE
@@ -207,6 +208,12 @@ public:
       return py::none();
     return view(self, p, lib->param_rank(i), lib->param_shape(i));
   }
+  void saveCheckpoint(const std::string &path) {
+    check(lib->save_checkpoint(m, path.c_str()));
+  }
+  void loadCheckpoint(const std::string &path) {
+    check(lib->load_checkpoint(m, path.c_str()));
+  }
   int64_t optimizerStep() { return lib->optimizer_step(m); }
   void setOptimizerStep(int64_t step) {
     check(lib->set_optimizer_step(m, step));
@@ -287,6 +294,8 @@ PYBIND11_MODULE(_pcc, mod) {
            [](py::object self, int64_t i, int64_t which) {
              return self.cast<Model &>().optimizerState(self, i, which);
            })
+      .def("save_checkpoint", &Model::saveCheckpoint)
+      .def("load_checkpoint", &Model::loadCheckpoint)
       .def("optimizer_step", &Model::optimizerStep)
       .def("set_optimizer_step", &Model::setOptimizerStep)
       .def("set_hyperparameter", &Model::setHyperparameter);

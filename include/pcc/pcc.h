@@ -75,6 +75,15 @@ int pcc_apply_gradients(pcc_model *m, const float *const *grads);
 int64_t pcc_optimizer_step(pcc_model *m);
 int pcc_set_optimizer_step(pcc_model *m, int64_t step);
 float *pcc_optimizer_state(pcc_model *m, int64_t i, int64_t which);
+/* Checkpoints: the parameters, the optimizer state (step and Adam's
+ * moments) and the states, in one file (written to PATH.pcc-tmp, then
+ * renamed over PATH). Loading checks every name and size against the
+ * library first: a file of another model is refused and changes nothing.
+ * Hyper-parameters are not saved. `pcc model.onnx --emit=onnx
+ * --checkpoint=FILE -o trained.onnx` writes the ONNX graph with a
+ * checkpoint's parameters and states as its initializers. */
+int pcc_save_checkpoint(pcc_model *m, const char *path);
+int pcc_load_checkpoint(pcc_model *m, const char *path);
 int pcc_set_hyperparameter(pcc_model *m, const char *name, double value);
 const char *pcc_last_error(pcc_model *m);
 

@@ -16,7 +16,7 @@ struct pcc_rt_model {
   char error[512];
 };
 
-static int fail(pcc_rt_model *m, const char *fmt, ...) {
+int pcc_rt_fail(pcc_rt_model *m, const char *fmt, ...) {
   if (m) {
     va_list ap;
     va_start(ap, fmt);
@@ -25,6 +25,7 @@ static int fail(pcc_rt_model *m, const char *fmt, ...) {
   }
   return 1;
 }
+#define fail pcc_rt_fail
 
 static float **allocBuffers(const pcc_rt_tensors *t) {
   float **bufs = calloc((size_t)t->count + 1, sizeof(float *));
@@ -256,4 +257,18 @@ const char *pcc_rt_last_error(pcc_rt_model *m) {
   if (!m)
     return "model is NULL";
   return m->error;
+}
+
+int pcc_rt_save(const pcc_rt_desc *d, pcc_rt_model *m, const char *path) {
+  if (!m)
+    return 1;
+  return pcc_rt_save_checkpoint(d, m, m->params, m->moments, m->velocities,
+                                m->states, m->adam_step, path);
+}
+
+int pcc_rt_load(const pcc_rt_desc *d, pcc_rt_model *m, const char *path) {
+  if (!m)
+    return 1;
+  return pcc_rt_load_checkpoint(d, m, m->params, m->moments, m->velocities,
+                                m->states, &m->adam_step, path);
 }

@@ -65,6 +65,19 @@ int64_t pcc_rt_optimizer_step(pcc_rt_model *m);
 int pcc_rt_set_optimizer_step(pcc_rt_model *m, int64_t step);
 float *pcc_rt_optimizer_state(const pcc_rt_desc *d, pcc_rt_model *m,
                               int64_t i, int64_t which);
+int pcc_rt_save(const pcc_rt_desc *d, pcc_rt_model *m, const char *path);
+int pcc_rt_load(const pcc_rt_desc *d, pcc_rt_model *m, const char *path);
+/* Checkpoint.c, on the model's buffers. */
+int pcc_rt_save_checkpoint(const pcc_rt_desc *d, pcc_rt_model *m,
+                           float *const *params, float *const *moments,
+                           float *const *velocities, float *const *states,
+                           int64_t step, const char *path);
+int pcc_rt_load_checkpoint(const pcc_rt_desc *d, pcc_rt_model *m,
+                           float *const *params, float *const *moments,
+                           float *const *velocities, float *const *states,
+                           int64_t *step, const char *path);
+/* Sets m's error message (printf format); returns 1. */
+int pcc_rt_fail(pcc_rt_model *m, const char *fmt, ...);
 const char *pcc_rt_tensor_name(const pcc_rt_tensors *t, int64_t i);
 int64_t pcc_rt_tensor_rank(const pcc_rt_tensors *t, int64_t i);
 const int64_t *pcc_rt_tensor_shape(const pcc_rt_tensors *t, int64_t i);

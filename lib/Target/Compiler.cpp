@@ -296,6 +296,20 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     error = "a shared library cannot be written to stdout; give -o FILE";
     return 1;
   }
+  if ((o.emit == EmitKind::Onnx) != !o.checkpoint.empty()) {
+    error = o.checkpoint.empty()
+                ? "--emit=onnx writes the model with a checkpoint's values: "
+                  "give --checkpoint=FILE"
+                : "--checkpoint is for --emit=onnx";
+    return 1;
+  }
+  if (o.emit == EmitKind::Onnx) {
+    if (o.output == "-") {
+      error = "--emit=onnx cannot write to stdout; give -o FILE";
+      return 1;
+    }
+    return exportOnnxWithCheckpoint(o.input, o.checkpoint, o.output, error);
+  }
   // Bad --mcpu/--mtriple fail before any work, whatever is emitted.
   std::unique_ptr<llvm::TargetMachine> tm;
   if (!o.mcpu.empty() || !o.mtriple.empty()) {

@@ -149,10 +149,11 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
             .Case("obj", EmitKind::Obj)
             .Case("lib", EmitKind::Lib)
             .Case("header", EmitKind::Header)
+            .Case("onnx", EmitKind::Onnx)
             .Default(std::nullopt);
     if (!kind)
       return bad(error, "--emit must be one of pc, pc-train, linalg, "
-                        "llvm-dialect, llvm-ir, obj, lib, header; got '" +
+                        "llvm-dialect, llvm-ir, obj, lib, header, onnx; got '" +
                             value + "'");
     o.emit = *kind;
   } else if (flag == "O") {
@@ -160,6 +161,10 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
     if (!parseInt(value, level) || level < 0 || level > 3)
       return bad(error, "-O must be 0, 1, 2 or 3, got '" + value + "'");
     o.optLevel = static_cast<unsigned>(level);
+  } else if (flag == "checkpoint") {
+    if (value.empty())
+      return bad(error, "--checkpoint needs a file");
+    o.checkpoint = value;
   } else if (flag == "mcpu") {
     o.mcpu = value;
   } else if (flag == "mtriple") {

@@ -29,7 +29,8 @@ const char *const kAbiFunctions[] = {
     "param_grad",  "num_states",  "state_name",  "state_rank",
     "state_shape", "state_data",  "set_hyperparameter",
     "last_error",  "apply_gradients", "optimizer_step",
-    "set_optimizer_step", "optimizer_state"};
+    "set_optimizer_step", "optimizer_state", "save_checkpoint",
+    "load_checkpoint"};
 
 std::string jsonString(const std::string &s) {
   std::string out = "\"";
@@ -235,6 +236,10 @@ std::string glueSource(const ModelInfo &info, const CompileOptions &o,
     << "  return pcc_rt_set_optimizer_step(m, s);\n}\n"
     << "EXPORT float *" << p << "_optimizer_state(M *m, int64_t i, int64_t w) {\n"
     << "  return pcc_rt_optimizer_state(&desc, m, i, w);\n}\n"
+    << "EXPORT int " << p << "_save_checkpoint(M *m, const char *f) {\n"
+    << "  return pcc_rt_save(&desc, m, f);\n}\n"
+    << "EXPORT int " << p << "_load_checkpoint(M *m, const char *f) {\n"
+    << "  return pcc_rt_load(&desc, m, f);\n}\n"
     << "EXPORT int " << p << "_set_hyperparameter(M *m, const char *n, double v) {\n"
     << "  return pcc_rt_set_hyperparameter(m, n, v);\n}\n"
     << "EXPORT const char *" << p << "_last_error(M *m) { return pcc_rt_last_error(m); }\n";
@@ -342,6 +347,8 @@ std::string pcc::headerText(const ModelInfo &info, const CompileOptions &o) {
     << "int64_t " << p << "_optimizer_step(" << p << "_model *m);\n"
     << "int " << p << "_set_optimizer_step(" << p << "_model *m, int64_t step);\n"
     << "float *" << p << "_optimizer_state(" << p << "_model *m, int64_t i, int64_t which);\n"
+    << "int " << p << "_save_checkpoint(" << p << "_model *m, const char *path);\n"
+    << "int " << p << "_load_checkpoint(" << p << "_model *m, const char *path);\n"
     << "int " << p << "_set_hyperparameter(" << p << "_model *m, const char *name, double value);\n"
     << "const char *" << p << "_last_error(" << p << "_model *m);\n\n"
     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";

@@ -384,6 +384,17 @@ class Model:
             self.set(**{n: z["hyper/" + n].item() for n in self._hyper
                         if z["hyper/" + n].item() != self._hyper[n]})
 
+    def save_checkpoint(self, path):
+        """The C ABI's checkpoint (pcc_save_checkpoint): parameters,
+        optimizer state and states, readable from C and by
+        ``pcc model.onnx --emit=onnx --checkpoint=PATH``."""
+        self._m.save_checkpoint(os.fspath(path))
+
+    def load_checkpoint(self, path):
+        """Load a pcc_save_checkpoint file (refused, changing nothing, if it
+        is of another model)."""
+        self._m.load_checkpoint(os.fspath(path))
+
     def _layout(self):
         sig = self.signature
         return {"params": sig["params"], "states": sig.get("states", []),

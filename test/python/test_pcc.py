@@ -468,3 +468,38 @@ def test_compiles_run_concurrently_in_threads(tmp_path):
         with torch.no_grad():
             want = net(torch.from_numpy(x)).numpy()
         np.testing.assert_allclose(m.predict(x), want, rtol=1e-5, atol=1e-6)
+
+
+def test_c_checkpoint_and_driver_onnx_export(tmp_path):
+    """pcc_save_checkpoint from a trained model, then the driver's
+    --emit=onnx --checkpoint: the exported graph predicts what the model
+    does; another model's checkpoint is refused."""
+    net = tiny_net()
+    x, t = batch()
+    src = str(tmp_path / "net.onnx")
+    torch.onnx.export(net, (torch.from_numpy(x),), src, opset_version=13)
+    m = pcc.compile(src, algorithm="il", learning_rate=0.05)
+    for _ in range(5):
+        m.train_step(x, t)
+    ckpt = str(tmp_path / "net.ckpt")
+    m.save_checkpoint(ckpt)
+    out = str(tmp_path / "trained.onnx")
+    pcc._pcc.compile(src, out, [("emit", "onnx"), ("checkpoint", ckpt)],
+                     pcc._config.runtime_dir())
+    onnx.checker.check_model(onnx.load(out))
+    again = pcc.compile(out, algorithm="il")
+    assert again.predict(x).tobytes() == m.predict(x).tobytes()
+    resumed = pcc.compile(src, algorithm="il", learning_rate=0.05)
+    resumed.load_checkpoint(ckpt)
+    assert resumed.optimizer_step == 5
+    assert same_bits(params_of(resumed), params_of(m))
+    with pytest.raises(pcc.Error, match="--checkpoint=FILE"):
+        pcc._pcc.compile(src, out, [("emit", "onnx")], "")
+    torch.manual_seed(0)
+    other = str(tmp_path / "other.onnx")
+    torch.onnx.export(torch.nn.Linear(3, 2), (torch.from_numpy(x),), other,
+                      opset_version=13)
+    with pytest.raises(pcc.Error, match="does not fit"):
+        pcc._pcc.compile(other, out, [("emit", "onnx"), ("checkpoint", ckpt)], "")
+    with pytest.raises(pcc.Error, match="not of this model"):
+        pcc.compile(other, algorithm="il").load_checkpoint(ckpt)

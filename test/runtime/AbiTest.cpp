@@ -54,6 +54,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <functional>
 #include <limits>
 #include <map>
@@ -373,7 +374,8 @@ const char *const kAbiNames[] = {
     "param_rank", "param_shape",     "param_data",       "param_grad",
     "num_states", "state_name",      "state_rank",       "state_shape",
     "state_data", "set_hyperparameter", "last_error", "apply_gradients",
-    "optimizer_step", "set_optimizer_step", "optimizer_state"};
+    "optimizer_step", "set_optimizer_step", "optimizer_state",
+    "save_checkpoint", "load_checkpoint"};
 
 struct Abi {
   bool ok = false;
@@ -404,6 +406,8 @@ struct Abi {
   decltype(&::pcc_optimizer_step) optimizer_step = nullptr;
   decltype(&::pcc_set_optimizer_step) set_optimizer_step = nullptr;
   decltype(&::pcc_optimizer_state) optimizer_state = nullptr;
+  decltype(&::pcc_save_checkpoint) save_checkpoint = nullptr;
+  decltype(&::pcc_load_checkpoint) load_checkpoint = nullptr;
 
   void *sym(const std::string &name) const {
     return handle ? dlsym(handle, name.c_str()) : nullptr;
@@ -453,6 +457,8 @@ Abi load(const char *path, const std::string &prefix) {
   bind(abi, abi.optimizer_step, "optimizer_step");
   bind(abi, abi.set_optimizer_step, "set_optimizer_step");
   bind(abi, abi.optimizer_state, "optimizer_state");
+  bind(abi, abi.save_checkpoint, "save_checkpoint");
+  bind(abi, abi.load_checkpoint, "load_checkpoint");
   abi.ok = abi.error.empty();
   return abi;
 }
@@ -1337,6 +1343,59 @@ TEST(AbiOptimizer, StateCopyResumesTrainingBitIdentically) {
   ASSERT_EQ(trainStep(abi, a, r.input, r.target, nullptr), 0);
   ASSERT_EQ(trainStep(abi, c, r.input, r.target, nullptr), 0);
   EXPECT_FALSE(sameBits(params(abi, a), params(abi, c)));
+}
+
+// A checkpoint file resumes training bit-identically; a file of another
+// model, a truncated one or garbage is refused and changes nothing.
+TEST(AbiCheckpoint, SaveLoadResumesAndBadFilesAreRefused) {
+  REQUIRE_ABI(il());
+  REQUIRE_ABI(frozen());
+  const Abi &abi = il();
+  const Reference &r = ref();
+  std::string path = ::testing::TempDir() + "/abi_ckpt.bin";
+  Model a(abi), b(abi);
+  for (pcc_model *m : {a.get(), b.get()})
+    ASSERT_EQ(abi.set_hyperparameter(m, "learning_rate", 0.01), 0);
+  for (int step = 0; step < 3; ++step)
+    ASSERT_EQ(trainStep(abi, a, r.input, r.target, nullptr), 0);
+  ASSERT_EQ(abi.save_checkpoint(a, path.c_str()), 0) << lastError(abi, a);
+  ASSERT_EQ(abi.load_checkpoint(b, path.c_str()), 0) << lastError(abi, b);
+  EXPECT_EQ(abi.optimizer_step(b), 3);
+  for (int step = 0; step < 2; ++step) {
+    ASSERT_EQ(trainStep(abi, a, r.input, r.target, nullptr), 0);
+    ASSERT_EQ(trainStep(abi, b, r.input, r.target, nullptr), 0);
+  }
+  EXPECT_TRUE(sameBits(params(abi, a), params(abi, b)));
+
+  // The frozen library's optimizer is SGD: refused, unchanged.
+  const Abi &other = frozen();
+  Model c(other);
+  auto before = params(other, c);
+  EXPECT_NE(other.load_checkpoint(c, path.c_str()), 0);
+  EXPECT_NE(lastError(other, c).find("not of this model"), std::string::npos)
+      << lastError(other, c);
+  EXPECT_TRUE(sameBits(before, params(other, c)));
+
+  // Truncated, garbage, missing: refused, unchanged.
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  std::string cut = path + ".cut";
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() - 5);
+  Model d(abi);
+  auto fresh = params(abi, d);
+  EXPECT_NE(abi.load_checkpoint(d, cut.c_str()), 0);
+  EXPECT_NE(lastError(abi, d).find("truncated"), std::string::npos)
+      << lastError(abi, d);
+  std::ofstream(cut, std::ios::binary) << "garbage, not a checkpoint";
+  EXPECT_NE(abi.load_checkpoint(d, cut.c_str()), 0);
+  EXPECT_NE(lastError(abi, d).find("not a pcc checkpoint"), std::string::npos);
+  EXPECT_NE(abi.load_checkpoint(d, (path + ".missing").c_str()), 0);
+  EXPECT_NE(abi.load_checkpoint(d, nullptr), 0);
+  EXPECT_TRUE(sameBits(fresh, params(abi, d)));
+  EXPECT_EQ(abi.optimizer_step(d), 0);
+  EXPECT_NE(abi.save_checkpoint(d, "/nonexistent-dir/x.bin"), 0);
+  EXPECT_NE(lastError(abi, d).find("/nonexistent-dir/x.bin"), std::string::npos);
 }
 
 TEST(AbiOptimizer, BadStateArgumentsAreRejected) {

@@ -81,8 +81,14 @@ static cl::opt<std::string>
     emit("emit",
          cl::desc("What to emit: pc (imported graph), pc-train (after the PC "
                   "passes), linalg, llvm-dialect, llvm-ir, obj, lib (default), "
-                  "header (C header of the prefixed ABI)"),
+                  "header (C header of the prefixed ABI), onnx (the model "
+                  "with a checkpoint's values, with --checkpoint)"),
          cl::init("lib"), cl::cat(category));
+static cl::opt<std::string> checkpoint(
+    "checkpoint",
+    cl::desc("With --emit=onnx: a file written by pcc_save_checkpoint; its "
+             "parameters and states become the model's initializers"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
 enum OptLevel { O0, O1, O2, O3 };
 static cl::opt<OptLevel> optLevel(
     cl::desc("Optimization level (default -O2):"),
@@ -144,6 +150,7 @@ int main(int argc, char **argv) {
             set("output", output) && set("batch", batch) &&
             set("prefix", prefix) && set("emit", emit) &&
             set("O", std::to_string(static_cast<int>(optLevel.getValue()))) &&
+            (checkpoint.empty() || set("checkpoint", checkpoint)) &&
             set("mcpu", mcpu) && set("mtriple", mtriple);
   for (const std::string &spec : inputShape)
     ok = ok && set("input-shape", spec);

@@ -35,6 +35,14 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &context,
                                                  const ImportOptions &options,
                                                  std::string &error);
 
+/// Writes `onnxPath`'s model to `outPath` with the parameters and states of
+/// a checkpoint (pcc_save_checkpoint) as its initializers; an Identity
+/// alias pcc trained as its own parameter becomes its own initializer.
+/// Returns 0, or 1 with a one-line `error`.
+int exportOnnxWithCheckpoint(const std::string &onnxPath,
+                             const std::string &checkpointPath,
+                             const std::string &outPath, std::string &error);
+
 /// The ONNX operators the importer accepts, comma-separated.
 const char *supportedOnnxOperators();
 

@@ -10,7 +10,7 @@
 
 namespace pcc {
 
-enum class EmitKind { PC, PCTrain, Linalg, LLVMDialect, LLVMIR, Obj, Lib, Header };
+enum class EmitKind { PC, PCTrain, Linalg, LLVMDialect, LLVMIR, Obj, Lib, Header, Onnx };
 
 struct CompileOptions {
   std::string input, output;
@@ -23,6 +23,7 @@ struct CompileOptions {
   std::map<std::string, std::vector<int64_t>> inputShapes;
   std::vector<std::string> freeze;
   std::string modelOutput; // graph tensor compiled as the output; empty: the only one
+  std::string checkpoint;  // --emit=onnx: the pcc_save_checkpoint file
   std::string prefix = "pcc";
   EmitKind emit = EmitKind::Lib;
   unsigned optLevel = 2;
