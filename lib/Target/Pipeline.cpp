@@ -1,4 +1,5 @@
-//===- Pipeline.cpp - pcc's pass pipelines ---------------------------------===//
+//===- Pipeline.cpp - pcc's pass pipelines
+//---------------------------------===//
 #include "pcc/Target/Pipeline.h"
 #include "pc/PCOps.h"
 #include "pcc/Conversion/Passes.h"
@@ -15,12 +16,40 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <memory>
+#include <string>
+
 using namespace mlir;
+
+namespace {
+/// Stands in for a pipeline that did not parse: fails the run with the
+/// parser's message, so that an embedding process gets an error instead of
+/// an abort.
+struct InvalidPipelinePass : PassWrapper<InvalidPipelinePass, OperationPass<>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidPipelinePass)
+  explicit InvalidPipelinePass(std::string message)
+      : message(std::move(message)) {}
+  StringRef getArgument() const override { return "pcc-invalid-pipeline"; }
+  void runOnOperation() override {
+    getOperation()->emitError("pcc: invalid internal pass pipeline: ")
+        << message;
+    signalPassFailure();
+  }
+  std::string message;
+};
+} // namespace
 
 static void addTextual(OpPassManager &pm, StringRef pipeline) {
   // The pipelines are fixed strings: a parse failure is a bug in pcc.
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("pcc: invalid internal pass pipeline");
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  OpPassManager parsed(pm.getOpAnchorName(), pm.getNesting());
+  if (failed(parsePassPipeline(pipeline, parsed, os))) {
+    pm.addPass(std::make_unique<InvalidPipelinePass>(os.str()));
+    return;
+  }
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    pm.addPass(std::make_unique<InvalidPipelinePass>(os.str()));
 }
 
 void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
@@ -61,22 +90,24 @@ void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
   // every linalg op a shared, no_inline kernel: LLVM then optimises many
   // small functions, not one huge one. pc-insert-chains-to-buffers keeps
   // long concatenations out of one-shot-bufferize's cubic alias analysis.
-  addTextual(pm,
-             "pc-insert-chains-to-buffers,"
-             "one-shot-bufferize{bufferize-function-boundaries "
-             "function-boundary-type-conversion=identity-layout-map "
-             "allow-return-allocs-from-loops},"
-             "buffer-deallocation-pipeline,canonicalize,"
-             "pc-strided-copies-to-linalg,"
-             "pc-matmul-to-runtime,"
-             "pc-outline-kernels{prefix=" + prefix + "},"
-             "func.func(convert-linalg-to-loops),pc-approximate-math,"
-             "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-             "convert-math-to-llvm,convert-math-to-libm,"
-             "convert-arith-to-llvm,"
-             "finalize-memref-to-llvm{use-generic-functions},"
-             "convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
-             "reconcile-unrealized-casts");
+  addTextual(
+      pm, "pc-insert-chains-to-buffers,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map "
+          "allow-return-allocs-from-loops},"
+          "buffer-deallocation-pipeline,canonicalize,"
+          "pc-strided-copies-to-linalg,"
+          "pc-matmul-to-runtime,"
+          "pc-outline-kernels{prefix=" +
+              prefix +
+              "},"
+              "func.func(convert-linalg-to-loops),pc-approximate-math,"
+              "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+              "convert-math-to-llvm,convert-math-to-libm,"
+              "convert-arith-to-llvm,"
+              "finalize-memref-to-llvm{use-generic-functions},"
+              "convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
+              "reconcile-unrealized-casts");
 }
 
 void pcc::registerPCCDialects(DialectRegistry &registry) {
