@@ -404,34 +404,17 @@ class Model:
 
     def export_onnx(self, path):
         """Write the ONNX graph the model was compiled from with the current
-        parameters and states as its initializers."""
-        import onnx
-        from onnx import numpy_helper
-
+        parameters and states as its initializers (the driver's
+        ``--emit=onnx --checkpoint``, on a checkpoint of this model)."""
         if not self.onnx_path or not os.path.isfile(self.onnx_path):
             raise Error("export_onnx(): the ONNX graph of this model is not "
                         "known (pcc.load(path, onnx=...) gives it)")
-        model = onnx.load(self.onnx_path)
-        graph = model.graph
-        values = dict(self.params)
-        values.update(self.states)
-        inits = {t.name: t for t in graph.initializer}
-        for name, value in values.items():
-            if name in inits:
-                dtype = numpy_helper.to_array(inits[name]).dtype
-                inits[name].CopyFrom(
-                    numpy_helper.from_array(value.astype(dtype), name))
-                continue
-            # An alias pcc untied (Identity of an initializer): the alias
-            # becomes an initializer of its own.
-            node = next((nd for nd in graph.node if nd.op_type == "Identity"
-                         and list(nd.output) == [name]), None)
-            if node is None:
-                raise Error("export_onnx(): %r is neither an initializer nor "
-                            "an Identity alias of one in %r"
-                            % (name, self.onnx_path))
-            graph.node.remove(node)
-            graph.initializer.append(numpy_helper.from_array(
-                np.array(value, np.float32), name))
-        onnx.checker.check_model(model)
-        onnx.save(model, path)
+        workdir = tempfile.mkdtemp(prefix="pcc-export-")
+        try:
+            checkpoint = os.path.join(workdir, "model.ckpt")
+            self.save_checkpoint(checkpoint)
+            _pcc.compile(self.onnx_path, os.fspath(path),
+                         [("emit", "onnx"), ("checkpoint", checkpoint)],
+                         _config.runtime_dir())
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)

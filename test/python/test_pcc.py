@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 import onnx
+from onnx import numpy_helper
 import pytest
 import torch
 
@@ -228,7 +229,7 @@ def test_export_onnx_round_trips_into_torch_and_pcc(tmp_path):
     m.export_onnx(path)
     onnx.checker.check_model(onnx.load(path))
     # Into torch: copy the initializers into the original module.
-    inits = {i.name: onnx.numpy_helper.to_array(i)
+    inits = {i.name: numpy_helper.to_array(i)
              for i in onnx.load(path).graph.initializer}
     with torch.no_grad():
         for name, p in net.named_parameters():
