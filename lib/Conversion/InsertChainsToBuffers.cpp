@@ -5,6 +5,7 @@
 // nothing else reads, stop existing as values.
 //
 //===----------------------------------------------------------------------===//
+#include "LinalgBuilders.h"
 #include "pcc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -75,23 +76,16 @@ Value window(IRRewriter &rewriter, tensor::InsertSliceOp link, Value buffer) {
       link.getMixedSizes(), link.getMixedStrides());
 }
 
-/// Static windows of two links that share no element (conservatively: in
-/// some dimension their ranges do not meet).
+/// Static windows of two links that share no element.
 bool disjoint(tensor::InsertSliceOp a, tensor::InsertSliceOp b) {
   for (auto op : {a, b})
     if (ShapedType::isDynamicShape(op.getStaticOffsets()) ||
         ShapedType::isDynamicShape(op.getStaticSizes()) ||
         ShapedType::isDynamicShape(op.getStaticStrides()))
       return false;
-  for (int64_t d = 0, e = a.getDestType().getRank(); d < e; ++d) {
-    auto last = [d](tensor::InsertSliceOp op) {
-      return op.getStaticOffsets()[d] +
-             (op.getStaticSizes()[d] - 1) * op.getStaticStrides()[d];
-    };
-    if (last(a) < b.getStaticOffsets()[d] || last(b) < a.getStaticOffsets()[d])
-      return true;
-  }
-  return false;
+  return !pc::lowering::windowsMayOverlap(
+      a.getStaticOffsets(), a.getStaticSizes(), a.getStaticStrides(),
+      b.getStaticOffsets(), b.getStaticSizes(), b.getStaticStrides());
 }
 
 /// The linalg op that can compute `link`'s source straight into its window

@@ -61,6 +61,13 @@ Value copyThrough(OpBuilder &b, Location loc, Value input, AffineMap inputMap,
 /// ops, which pc-matmul-to-runtime later turns into GEMM calls).
 Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl, bool tr);
 
+/// Whether two strided windows of one tensor (per dimension: first index,
+/// element count, stride) may share an element: in every dimension their
+/// ranges meet and, with equal strides, are in phase.
+bool windowsMayOverlap(ArrayRef<int64_t> offsetsA, ArrayRef<int64_t> sizesA,
+                       ArrayRef<int64_t> stridesA, ArrayRef<int64_t> offsetsB,
+                       ArrayRef<int64_t> sizesB, ArrayRef<int64_t> stridesB);
+
 void populateUnaryPatterns(RewritePatternSet &patterns);
 void populateShapePatterns(RewritePatternSet &patterns);
 void populateWindowPatterns(RewritePatternSet &patterns);

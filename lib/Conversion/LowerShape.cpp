@@ -59,22 +59,6 @@ Value lowerSlice(SliceOp op, SliceOp::Adaptor a, OpBuilder &b) {
   return r;
 }
 
-/// Whether two windows of one tensor may share an element: in every
-/// dimension their ranges meet and, with equal strides, are in phase.
-bool mayOverlap(const Window1D &x, ArrayRef<int64_t> xSizes, const Window1D &y,
-                ArrayRef<int64_t> ySizes) {
-  for (size_t i = 0; i < xSizes.size(); ++i) {
-    int64_t xEnd = x.offsets[i] + (xSizes[i] - 1) * x.strides[i];
-    int64_t yEnd = y.offsets[i] + (ySizes[i] - 1) * y.strides[i];
-    if (xEnd < y.offsets[i] || yEnd < x.offsets[i])
-      return false;
-    if (x.strides[i] == y.strides[i] &&
-        (x.offsets[i] - y.offsets[i]) % x.strides[i] != 0)
-      return false;
-  }
-  return true;
-}
-
 Window1D windowOf(SliceGradOp op) {
   return sliceWindows(tensorType(op.getGrad()).getShape(), op.getStarts(),
                       op.getSteps());
@@ -87,8 +71,11 @@ bool accumulatorZeroInWindow(SliceGradOp op) {
   ArrayRef<int64_t> sizes = tensorType(op.getGrad()).getShape();
   for (Value acc = op.getAccumulator(); acc;) {
     auto earlier = acc.getDefiningOp<SliceGradOp>();
-    if (!earlier || mayOverlap(w, sizes, windowOf(earlier),
-                               tensorType(earlier.getGrad()).getShape()))
+    if (!earlier)
+      return false;
+    Window1D e = windowOf(earlier);
+    if (windowsMayOverlap(w.offsets, sizes, w.strides, e.offsets,
+                          tensorType(earlier.getGrad()).getShape(), e.strides))
       return false;
     acc = earlier.getAccumulator();
   }

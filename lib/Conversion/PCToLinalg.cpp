@@ -50,6 +50,21 @@ Value insertSlice(OpBuilder &b, Location loc, Value src, Value dst,
       indexAttrs(b, sizes, sizes.size()), indexAttrs(b, strides, sizes.size()));
 }
 
+bool windowsMayOverlap(ArrayRef<int64_t> offsetsA, ArrayRef<int64_t> sizesA,
+                       ArrayRef<int64_t> stridesA, ArrayRef<int64_t> offsetsB,
+                       ArrayRef<int64_t> sizesB, ArrayRef<int64_t> stridesB) {
+  for (size_t i = 0; i < sizesA.size(); ++i) {
+    int64_t endA = offsetsA[i] + (sizesA[i] - 1) * stridesA[i];
+    int64_t endB = offsetsB[i] + (sizesB[i] - 1) * stridesB[i];
+    if (endA < offsetsB[i] || endB < offsetsA[i])
+      return false;
+    if (stridesA[i] == stridesB[i] &&
+        (offsetsA[i] - offsetsB[i]) % stridesA[i] != 0)
+      return false;
+  }
+  return true;
+}
+
 Value extractSlice(OpBuilder &b, Location loc, Value src,
                    ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
                    ArrayRef<int64_t> strides) {
@@ -91,8 +106,6 @@ AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
   return AffineMap::get(rank, 0, exprs, ctx);
 }
 
-
-
 /// An elementwise linalg.generic over `operands` broadcast to `resultType`.
 Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                   ValueRange operands, ScalarFn fn) {
@@ -114,7 +127,6 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
           })
       .getResult(0);
 }
-
 
 /// Reduces `input` over the dimensions where `keep` is false (a
 /// projected-permutation output), starting from `initValue`.
@@ -142,11 +154,11 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<bool> keep,
       .create<linalg::GenericOp>(
           loc, outType, input, init, maps, iters,
           [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value r = combine == Combine::Add
-                          ? nb.create<arith::AddFOp>(nl, args[0], args[1])
-                                .getResult()
-                          : nb.create<arith::MaximumFOp>(nl, args[0], args[1])
-                                .getResult();
+            Value r =
+                combine == Combine::Add
+                    ? nb.create<arith::AddFOp>(nl, args[0], args[1]).getResult()
+                    : nb.create<arith::MaximumFOp>(nl, args[0], args[1])
+                          .getResult();
             nb.create<linalg::YieldOp>(nl, r);
           })
       .getResult(0);
@@ -245,10 +257,11 @@ Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
 std::pair<Value, Value> logSumExpParts(OpBuilder &b, Location loc, Value x,
                                        int64_t axis) {
   ShiftedExp s = shiftedExp(b, loc, x, axis);
-  Value logSum = elementwise(b, loc, tensorType(s.sum), {s.sum},
-                             [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                               return nb.create<math::LogOp>(nl, a[0]);
-                             });
+  Value logSum =
+      elementwise(b, loc, tensorType(s.sum), {s.sum},
+                  [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                    return nb.create<math::LogOp>(nl, a[0]);
+                  });
   return {s.max, logSum};
 }
 
@@ -271,18 +284,19 @@ Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl,
     auto at = tensorType(lhs).getShape();
     Value dst = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{at[1], at[0]},
                                           b.getF32Type());
-    lhs = b.create<linalg::TransposeOp>(loc, lhs, dst,
-                                        ArrayRef<int64_t>{1, 0})
+    lhs = b.create<linalg::TransposeOp>(loc, lhs, dst, ArrayRef<int64_t>{1, 0})
               .getResult()[0];
     tl = false;
   }
   if (tl)
-    return b.create<linalg::MatmulTransposeAOp>(loc, type, ValueRange{lhs, rhs},
-                                                init)
+    return b
+        .create<linalg::MatmulTransposeAOp>(loc, type, ValueRange{lhs, rhs},
+                                            init)
         .getResult(0);
   if (tr)
-    return b.create<linalg::MatmulTransposeBOp>(loc, type, ValueRange{lhs, rhs},
-                                                init)
+    return b
+        .create<linalg::MatmulTransposeBOp>(loc, type, ValueRange{lhs, rhs},
+                                            init)
         .getResult(0);
   return b.create<linalg::MatmulOp>(loc, type, ValueRange{lhs, rhs}, init)
       .getResult(0);
@@ -319,8 +333,9 @@ Value lowerMatMul(MatMulOp op, MatMulOp::Adaptor a, OpBuilder &b) {
   if (tl && tr) {
     Value dst = b.create<tensor::EmptyOp>(
         loc, ArrayRef<int64_t>{ls[0], ls[2], ls[1]}, b.getF32Type());
-    lhs = b.create<linalg::TransposeOp>(loc, lhs, dst, ArrayRef<int64_t>{0, 2, 1})
-              .getResult()[0];
+    lhs =
+        b.create<linalg::TransposeOp>(loc, lhs, dst, ArrayRef<int64_t>{0, 2, 1})
+            .getResult()[0];
     tl = false;
   }
   int64_t m = tl ? ls[2] : ls[1], n = tr ? rs[1] : rs[2];
@@ -360,22 +375,23 @@ Value lowerLoss(LossOp op, LossOp::Adaptor a, OpBuilder &b) {
   double invBatch = 1.0 / type.getShape()[0];
   Value perElement;
   if (op.getKind() == LossKind::mse) {
-    perElement = elementwise(b, loc, type, {y, t},
-                             [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
-                               Value d = nb.create<arith::SubFOp>(nl, v[0], v[1]);
-                               return nb.create<arith::MulFOp>(nl, d, d);
-                             });
+    perElement =
+        elementwise(b, loc, type, {y, t},
+                    [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                      Value d = nb.create<arith::SubFOp>(nl, v[0], v[1]);
+                      return nb.create<arith::MulFOp>(nl, d, d);
+                    });
     invBatch *= 0.5;
   } else {
     int64_t axis = type.getRank() - 1;
     auto [max, logSum] = logSumExpParts(b, loc, y, axis);
-    perElement = elementwise(
-        b, loc, type, {t, max, logSum, y},
-        [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
-          Value shifted = nb.create<arith::SubFOp>(nl, v[1], v[3]);
-          Value d = nb.create<arith::AddFOp>(nl, shifted, v[2]);
-          return nb.create<arith::MulFOp>(nl, v[0], d);
-        });
+    perElement =
+        elementwise(b, loc, type, {t, max, logSum, y},
+                    [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+                      Value shifted = nb.create<arith::SubFOp>(nl, v[1], v[3]);
+                      Value d = nb.create<arith::AddFOp>(nl, shifted, v[2]);
+                      return nb.create<arith::MulFOp>(nl, v[0], d);
+                    });
   }
   return scaleBy(b, loc, sumAll(b, loc, perElement), invBatch);
 }
@@ -429,13 +445,14 @@ void populatePatterns(RewritePatternSet &patterns) {
   addElementwise<ReluOp>(patterns, [](ReluOp, B &b, L l, V a) -> Value {
     return b.create<arith::MaximumFOp>(l, a[0], f32(b, l, 0.0));
   });
-  addElementwise<LeakyReluOp>(patterns, [](LeakyReluOp op, B &b, L l, V a) -> Value {
-    Value pos = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, a[0],
-                                        f32(b, l, 0.0));
-    Value neg = b.create<arith::MulFOp>(
-        l, a[0], f32(b, l, op.getAlpha().convertToFloat()));
-    return b.create<arith::SelectOp>(l, pos, a[0], neg);
-  });
+  addElementwise<LeakyReluOp>(
+      patterns, [](LeakyReluOp op, B &b, L l, V a) -> Value {
+        Value pos = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, a[0],
+                                            f32(b, l, 0.0));
+        Value neg = b.create<arith::MulFOp>(
+            l, a[0], f32(b, l, op.getAlpha().convertToFloat()));
+        return b.create<arith::SelectOp>(l, pos, a[0], neg);
+      });
   addElementwise<SigmoidOp>(patterns, [](SigmoidOp, B &b, L l, V a) -> Value {
     Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, a[0]));
     Value d = b.create<arith::AddFOp>(l, f32(b, l, 1.0), e);
@@ -463,20 +480,22 @@ void populatePatterns(RewritePatternSet &patterns) {
             l, a[0], f32(b, l, op.getAlpha().convertToFloat()));
         return b.create<arith::SelectOp>(l, pos, a[0], neg);
       });
-  addElementwise<SigmoidGradOp>(patterns, [](SigmoidGradOp, B &b, L l, V a) -> Value {
-    Value oneMinus = b.create<arith::SubFOp>(l, f32(b, l, 1.0), a[1]);
-    Value d = b.create<arith::MulFOp>(l, a[1], oneMinus);
-    return b.create<arith::MulFOp>(l, a[0], d);
-  });
+  addElementwise<SigmoidGradOp>(
+      patterns, [](SigmoidGradOp, B &b, L l, V a) -> Value {
+        Value oneMinus = b.create<arith::SubFOp>(l, f32(b, l, 1.0), a[1]);
+        Value d = b.create<arith::MulFOp>(l, a[1], oneMinus);
+        return b.create<arith::MulFOp>(l, a[0], d);
+      });
   addElementwise<TanhGradOp>(patterns, [](TanhGradOp, B &b, L l, V a) -> Value {
     Value sq = b.create<arith::MulFOp>(l, a[1], a[1]);
     Value d = b.create<arith::SubFOp>(l, f32(b, l, 1.0), sq);
     return b.create<arith::MulFOp>(l, a[0], d);
   });
 
-  addLowering<SoftmaxOp>(patterns, [](SoftmaxOp op, SoftmaxOp::Adaptor a, B &b) {
-    return softmax(b, op.getLoc(), a.getInput(), op.getAxis());
-  });
+  addLowering<SoftmaxOp>(
+      patterns, [](SoftmaxOp op, SoftmaxOp::Adaptor a, B &b) {
+        return softmax(b, op.getLoc(), a.getInput(), op.getAxis());
+      });
   addLowering<LogSoftmaxOp>(
       patterns, [](LogSoftmaxOp op, LogSoftmaxOp::Adaptor a, B &b) {
         auto [max, logSum] =
@@ -488,21 +507,21 @@ void populatePatterns(RewritePatternSet &patterns) {
                              return nb.create<arith::SubFOp>(nl, d, v[2]);
                            });
       });
-  addLowering<SoftmaxGradOp>(
-      patterns, [](SoftmaxGradOp op, SoftmaxGradOp::Adaptor a, B &b) {
-        L loc = op.getLoc();
-        auto type = tensorType(a.getGrad());
-        Value gy = elementwise(b, loc, type, {a.getGrad(), a.getPrimal()},
-                               [](B &nb, L nl, V v) -> Value {
-                                 return nb.create<arith::MulFOp>(nl, v[0], v[1]);
-                               });
-        Value s = reduceAxisKeepDim(b, loc, gy, op.getAxis(), Combine::Add, 0.0);
-        return elementwise(b, loc, type, {a.getGrad(), a.getPrimal(), s},
+  addLowering<SoftmaxGradOp>(patterns, [](SoftmaxGradOp op,
+                                          SoftmaxGradOp::Adaptor a, B &b) {
+    L loc = op.getLoc();
+    auto type = tensorType(a.getGrad());
+    Value gy = elementwise(b, loc, type, {a.getGrad(), a.getPrimal()},
                            [](B &nb, L nl, V v) -> Value {
-                             Value d = nb.create<arith::SubFOp>(nl, v[0], v[2]);
-                             return nb.create<arith::MulFOp>(nl, v[1], d);
+                             return nb.create<arith::MulFOp>(nl, v[0], v[1]);
                            });
-      });
+    Value s = reduceAxisKeepDim(b, loc, gy, op.getAxis(), Combine::Add, 0.0);
+    return elementwise(b, loc, type, {a.getGrad(), a.getPrimal(), s},
+                       [](B &nb, L nl, V v) -> Value {
+                         Value d = nb.create<arith::SubFOp>(nl, v[0], v[2]);
+                         return nb.create<arith::MulFOp>(nl, v[1], d);
+                       });
+  });
   addLowering<LogSoftmaxGradOp>(
       patterns, [](LogSoftmaxGradOp op, LogSoftmaxGradOp::Adaptor a, B &b) {
         L loc = op.getLoc();
@@ -517,15 +536,18 @@ void populatePatterns(RewritePatternSet &patterns) {
                            });
       });
   addLowering<MatMulOp>(patterns, lowerMatMul);
-  addLowering<ReshapeOp>(patterns, [](ReshapeOp op, ReshapeOp::Adaptor a, B &b) {
+  addLowering<ReshapeOp>(patterns, [](ReshapeOp op, ReshapeOp::Adaptor a,
+                                      B &b) {
     return reshape(b, op.getLoc(), a.getInput(), tensorType(op.getResult()));
   });
-  addLowering<TransposeOp>(patterns, [](TransposeOp op, TransposeOp::Adaptor a, B &b) {
+  addLowering<TransposeOp>(patterns, [](TransposeOp op, TransposeOp::Adaptor a,
+                                        B &b) {
     auto type = tensorType(op.getResult());
-    Value dst = b.create<tensor::EmptyOp>(op.getLoc(), type.getShape(),
-                                          b.getF32Type());
-    return b.create<linalg::TransposeOp>(op.getLoc(), a.getInput(), dst,
-                                         op.getPerm())
+    Value dst =
+        b.create<tensor::EmptyOp>(op.getLoc(), type.getShape(), b.getF32Type());
+    return b
+        .create<linalg::TransposeOp>(op.getLoc(), a.getInput(), dst,
+                                     op.getPerm())
         .getResult()[0];
   });
   addLowering<SumToOp>(patterns, lowerSumTo);
@@ -536,7 +558,8 @@ void populatePatterns(RewritePatternSet &patterns) {
   populateResizePatterns(patterns);
   addLowering<LossOp>(patterns, lowerLoss);
   addLowering<LossErrorOp>(patterns, lowerLossError);
-  addLowering<HalfSqNormOp>(patterns, [](HalfSqNormOp op, HalfSqNormOp::Adaptor a, B &b) {
+  addLowering<HalfSqNormOp>(patterns, [](HalfSqNormOp op,
+                                         HalfSqNormOp::Adaptor a, B &b) {
     L loc = op.getLoc();
     Value sq = elementwise(b, loc, tensorType(a.getInput()), {a.getInput()},
                            [](B &nb, L nl, V v) -> Value {
