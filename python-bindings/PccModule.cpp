@@ -33,9 +33,11 @@ struct PccError : std::runtime_error {
 std::string
 compile(const std::string &input, const std::string &output,
         const std::vector<std::pair<std::string, std::string>> &flags,
-        const std::string &runtimeDir) {
+        const std::string &runtimeDir, std::optional<py::bytes> data) {
   pcc::CompileOptions o;
   o.input = input;
+  if (data)
+    o.inputData = std::string(*data);
   o.output = output;
   o.runtimeDir = runtimeDir;
   std::string error;
@@ -248,7 +250,9 @@ PYBIND11_MODULE(_pcc, mod) {
 
   mod.def("compile", &compile, py::arg("input"), py::arg("output"),
           py::arg("flags"), py::arg("runtime_dir"),
-          "Compile an ONNX file; flags are (driver flag, value) pairs. "
+          py::arg("data") = py::none(),
+          "Compile an ONNX model (the file `input`, or the bytes `data`, "
+          "which `input` then names); flags are (driver flag, value) pairs. "
           "Returns the output path.");
   std::vector<std::string> flags;
   for (const char *const *f = pcc::kCompileFlags; *f; ++f)

@@ -96,6 +96,7 @@ void setFloats(onnx::TensorProto &t, const std::vector<float> &values) {
 } // namespace
 
 int pcc::exportOnnxWithCheckpoint(const std::string &onnxPath,
+                                  const std::optional<std::string> &onnxData,
                                   const std::string &checkpointPath,
                                   const std::string &outPath,
                                   std::string &error) {
@@ -103,12 +104,16 @@ int pcc::exportOnnxWithCheckpoint(const std::string &onnxPath,
   if (!readCheckpoint(checkpointPath, values, error))
     return 1;
   onnx::ModelProto model;
-  {
+  bool parsed;
+  if (onnxData) {
+    parsed = model.ParseFromString(*onnxData);
+  } else {
     std::ifstream in(onnxPath, std::ios::binary);
-    if (!in || !model.ParseFromIstream(&in)) {
-      error = "cannot read the ONNX model '" + onnxPath + "'";
-      return 1;
-    }
+    parsed = in && model.ParseFromIstream(&in);
+  }
+  if (!parsed) {
+    error = "cannot read the ONNX model '" + onnxPath + "'";
+    return 1;
   }
   onnx::GraphProto *graph = model.mutable_graph();
   std::map<std::string, onnx::TensorProto *> initializers;

@@ -14,6 +14,7 @@
 #include <onnx/checker.h>
 
 #include <fstream>
+#include <iterator>
 
 using namespace mlir;
 
@@ -436,25 +437,48 @@ const char *pcc::supportedOnnxOperators() {
   return names.c_str();
 }
 
+/// Reads `path`, or parses `data` when given (`path` then only names the
+/// model in messages).
+static bool parseModel(const std::string &path,
+                       const std::optional<std::string> &data,
+                       onnx::ModelProto &model, std::string &error) {
+  std::string bytes;
+  if (!data) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      error = "cannot open '" + path + "'";
+      return false;
+    }
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string &b = data ? *data : bytes;
+  if (b.empty()) {
+    error = "'" + path + "' is empty, not an ONNX model";
+    return false;
+  }
+  if (!model.ParseFromString(b)) {
+    error = "'" + path + "' is not a valid ONNX model (protobuf parse failed)";
+    return false;
+  }
+  return true;
+}
+
 OwningOpRef<ModuleOp> pcc::importOnnxFile(MLIRContext &context,
                                           const std::string &path,
                                           const ImportOptions &options,
                                           std::string &error) {
+  return importOnnx(context, path, std::nullopt, options, error);
+}
+
+OwningOpRef<ModuleOp> pcc::importOnnx(MLIRContext &context,
+                                      const std::string &path,
+                                      const std::optional<std::string> &data,
+                                      const ImportOptions &options,
+                                      std::string &error) {
   context.loadDialect<pc::PCDialect, func::FuncDialect, arith::ArithDialect>();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "'";
-    return nullptr;
-  }
   onnx::ModelProto model;
-  if (in.peek() == std::ifstream::traits_type::eof()) {
-    error = "'" + path + "' is empty, not an ONNX model";
+  if (!parseModel(path, data, model, error))
     return nullptr;
-  }
-  if (!model.ParseFromIstream(&in)) {
-    error = "'" + path + "' is not a valid ONNX model (protobuf parse failed)";
-    return nullptr;
-  }
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {

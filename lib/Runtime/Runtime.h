@@ -1,8 +1,10 @@
 /* Runtime.h - the interface between generated glue and pcc's runtime.
  *
- * The glue that pcc writes for each model fills a pcc_rt_desc (shapes,
- * names, initial values, the compiled kernels) and forwards every ABI
- * function to the pcc_rt_* implementation here. */
+ * The glue that pcc generates for each model, in LLVM IR (lib/Target/
+ * Glue.cpp), holds a pcc_rt_desc (shapes, names, initial values, the
+ * compiled kernels) and forwards every ABI function to the pcc_rt_*
+ * implementation here. It writes the descriptor as an LLVM struct: a change
+ * to its fields must change Glue.cpp's %pcc.desc and kDescSize too. */
 #ifndef PCC_RUNTIME_RUNTIME_H
 #define PCC_RUNTIME_RUNTIME_H
 
@@ -51,6 +53,11 @@ typedef struct pcc_rt_desc {
                 int64_t steps, float rate, float *const *grads,
                 float *const *new_states, float *loss, float *energy);
 } pcc_rt_desc;
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(pcc_rt_desc) == 192,
+               "pcc_rt_desc must match %pcc.desc in lib/Target/Glue.cpp");
+#endif
 
 pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d);
 void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m);

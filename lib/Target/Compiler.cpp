@@ -25,6 +25,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <mutex>
 #include <thread>
@@ -290,8 +291,14 @@ static int emitObjects(std::unique_ptr<llvm::Module> module,
 
 int pcc::compile(const CompileOptions &in, std::string &error) {
   CompileOptions o = in;
-  if (o.output.empty())
+  if (o.output.empty()) {
     o.output = defaultOutput(o);
+    if (o.inputData && o.output != "-") {
+      error = "a model given as bytes (or on stdin) has no file name to "
+              "name the output after; give -o FILE";
+      return 1;
+    }
+  }
   if (o.emit == EmitKind::Lib && o.output == "-") {
     error = "a shared library cannot be written to stdout; give -o FILE";
     return 1;
@@ -308,7 +315,8 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
       error = "--emit=onnx cannot write to stdout; give -o FILE";
       return 1;
     }
-    return exportOnnxWithCheckpoint(o.input, o.checkpoint, o.output, error);
+    return exportOnnxWithCheckpoint(o.input, o.inputData, o.checkpoint,
+                                    o.output, error);
   }
   // Bad --mcpu/--mtriple fail before any work, whatever is emitted.
   std::unique_ptr<llvm::TargetMachine> tm;
@@ -317,9 +325,15 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     if (!tm)
       return 1;
   }
+  if (o.emit == EmitKind::Lib && !o.mtriple.empty() &&
+      llvm::Triple(o.mtriple).getArch() !=
+          llvm::Triple(llvm::sys::getDefaultTargetTriple()).getArch()) {
+    error = "a library for --mtriple=" + o.mtriple +
+            " cannot be linked here: pcc's runtime is built for the host "
+            "(emit an object with --emit=obj)";
+    return 1;
+  }
 
-  static std::once_flag registered;
-  std::call_once(registered, registerPCCPasses);
   DialectRegistry registry;
   registerPCCDialects(registry);
   MLIRContext ctx(registry);
@@ -337,7 +351,7 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
   importOptions.inputShapes = o.inputShapes;
   importOptions.freeze = o.freeze;
   importOptions.output = o.modelOutput;
-  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, o.input, importOptions, error);
+  OwningOpRef<ModuleOp> module = importOnnx(ctx, o.input, o.inputData, importOptions, error);
   if (!module)
     return 1;
   importTiming.stop();
@@ -413,6 +427,10 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
         [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); }, error);
   }
 
+  std::unique_ptr<llvm::Module> glue =
+      buildGlueModule(info, o, *llvmModule, error);
+  if (!glue)
+    return 1;
   llvm::SmallString<128> dir;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("pcc", dir)) {
     error = "cannot create a temporary directory: " + ec.message();
@@ -423,10 +441,15 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
       rootTiming.nest("LLVM optimisation and code generation");
   int rc = emitObjects(std::move(llvmModule), o, *tm, dir.str().str(),
                        objects, error);
+  if (rc == 0) {
+    optimizeModule(*glue, tm.get(), o.optLevel);
+    objects.push_back(dir.str().str() + "/glue.o");
+    rc = emitObject(*glue, *tm, objects.back(), error);
+  }
   codegenTiming.stop();
-  TimingScope linkTiming = rootTiming.nest("C glue and link");
+  TimingScope linkTiming = rootTiming.nest("link (lld, in process)");
   if (rc == 0)
-    rc = writeLibrary(info, o, objects, error);
+    rc = linkLibrary(o, objects, exportedFunctions(*glue), error);
   linkTiming.stop();
   llvm::sys::fs::remove_directories(dir);
   return rc;

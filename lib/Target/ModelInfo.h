@@ -5,8 +5,13 @@
 #include "pcc/Target/Compiler.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace llvm {
+class Module;
+} // namespace llvm
 
 namespace pcc {
 
@@ -33,10 +38,24 @@ struct ModelInfo {
   int64_t depth = 0;
 };
 
-/// The C glue, the initial values and the link step that turn the kernel
-/// objects into `options.output`.
-int writeLibrary(const ModelInfo &info, const CompileOptions &options,
-                 const std::vector<std::string> &objects, std::string &error);
+/// The library's glue in `kernels`' context: the exported ABI under
+/// `options.prefix`, the tables and initial values the runtime reads, and
+/// adapters to the kernels' expanded memref arguments (checked against
+/// `kernels`). Returns null with a one-line `error`.
+std::unique_ptr<llvm::Module> buildGlueModule(const ModelInfo &info,
+                                              const CompileOptions &options,
+                                              const llvm::Module &kernels,
+                                              std::string &error);
+
+/// The functions the glue exports (every other symbol stays local).
+std::vector<std::string> exportedFunctions(const llvm::Module &glue);
+
+/// Links `objects`, pcc's runtime and the C library into the shared library
+/// `options.output`, in process (lld), exporting only `exports`. The file is
+/// replaced, never rewritten in place, and is left untouched on failure.
+int linkLibrary(const CompileOptions &options,
+                const std::vector<std::string> &objects,
+                const std::vector<std::string> &exports, std::string &error);
 
 /// A C header declaring the prefixed ABI and the model's shapes.
 std::string headerText(const ModelInfo &info, const CompileOptions &options);

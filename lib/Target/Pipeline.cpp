@@ -1,5 +1,4 @@
-//===- Pipeline.cpp - pcc's pass pipelines
-//---------------------------------===//
+//===- Pipeline.cpp - pcc's pass pipelines --------------------------------===//
 #include "pcc/Target/Pipeline.h"
 #include "pc/PCOps.h"
 #include "pcc/Conversion/Passes.h"
@@ -22,35 +21,39 @@
 using namespace mlir;
 
 namespace {
-/// Stands in for a pipeline that did not parse: fails the run with the
-/// parser's message, so that an embedding process gets an error instead of
-/// an abort.
-struct InvalidPipelinePass : PassWrapper<InvalidPipelinePass, OperationPass<>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidPipelinePass)
-  explicit InvalidPipelinePass(std::string message)
+/// Stands in for a pass whose options did not parse (a bug in pcc): fails
+/// the run with the parser's message, so that an embedding process gets an
+/// error instead of an abort.
+struct InvalidOptionsPass : PassWrapper<InvalidOptionsPass, OperationPass<>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidOptionsPass)
+  explicit InvalidOptionsPass(std::string message)
       : message(std::move(message)) {}
-  StringRef getArgument() const override { return "pcc-invalid-pipeline"; }
+  StringRef getArgument() const override { return "pcc-invalid-options"; }
   void runOnOperation() override {
-    getOperation()->emitError("pcc: invalid internal pass pipeline: ")
+    getOperation()->emitError("pcc: invalid internal pass options: ")
         << message;
     signalPassFailure();
   }
   std::string message;
 };
-} // namespace
 
-static void addTextual(OpPassManager &pm, StringRef pipeline) {
-  // The pipelines are fixed strings: a parse failure is a bug in pcc.
+/// One-shot bufferization as pcc uses it, configured through the pass's own
+/// options so that it matches `pcc-opt -one-shot-bufferize{...}`.
+std::unique_ptr<Pass> createBufferizePass() {
+  std::unique_ptr<Pass> pass = bufferization::createOneShotBufferizePass();
   std::string message;
-  llvm::raw_string_ostream os(message);
-  OpPassManager parsed(pm.getOpAnchorName(), pm.getNesting());
-  if (failed(parsePassPipeline(pipeline, parsed, os))) {
-    pm.addPass(std::make_unique<InvalidPipelinePass>(os.str()));
-    return;
-  }
-  if (failed(parsePassPipeline(pipeline, pm, os)))
-    pm.addPass(std::make_unique<InvalidPipelinePass>(os.str()));
+  if (failed(pass->initializeOptions(
+          "bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map "
+          "allow-return-allocs-from-loops",
+          [&](const Twine &msg) {
+            message = msg.str();
+            return failure();
+          })))
+    return std::make_unique<InvalidOptionsPass>(message);
+  return pass;
 }
+} // namespace
 
 void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   pm.addPass(pc::createPCInsertNodes());
@@ -81,33 +84,41 @@ void pcc::buildLinalgPipeline(OpPassManager &pm) {
 }
 
 void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
-  addTextual(pm, "pc-entry-points{prefix=" + prefix + "}");
-  // Not eliminate-empty-tensors: with it, some bp gradients of the branching
-  // gradient fixtures came out wrong (cause not yet found); it would only
-  // save the final copies into the caller's buffers.
+  // Built from pass constructors, not parsed from text: compiling needs no
+  // global pass registration.
+  pm.addPass(pc::createPCEntryPoints(pc::PCEntryPointsOptions{prefix}));
+  // pc-insert-chains-to-buffers keeps long concatenations out of
+  // one-shot-bufferize's cubic alias analysis. Not eliminate-empty-tensors:
+  // with it, some bp gradients of the branching gradient fixtures came out
+  // wrong (cause not yet found); it would only save the final copies into
+  // the caller's buffers.
+  pm.addPass(pc::createPCInsertChainsToBuffers());
+  pm.addPass(createBufferizePass());
+  bufferization::buildBufferDeallocationPipeline(
+      pm, bufferization::BufferDeallocationPipelineOptions());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(pc::createPCStridedCopiesToLinalg());
+  pm.addPass(pc::createPCMatmulToRuntime());
+  // Every linalg op becomes a shared, no_inline kernel: LLVM then optimises
+  // many small functions, not one huge one.
+  pm.addPass(pc::createPCOutlineKernels(pc::PCOutlineKernelsOptions{prefix}));
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(pc::createPCApproximateMath());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
   // use-generic-functions: buffers come from the runtime's per-thread cache
-  // (BufferCache.c), not straight from malloc/free. pc-outline-kernels makes
-  // every linalg op a shared, no_inline kernel: LLVM then optimises many
-  // small functions, not one huge one. pc-insert-chains-to-buffers keeps
-  // long concatenations out of one-shot-bufferize's cubic alias analysis.
-  addTextual(
-      pm, "pc-insert-chains-to-buffers,"
-          "one-shot-bufferize{bufferize-function-boundaries "
-          "function-boundary-type-conversion=identity-layout-map "
-          "allow-return-allocs-from-loops},"
-          "buffer-deallocation-pipeline,canonicalize,"
-          "pc-strided-copies-to-linalg,"
-          "pc-matmul-to-runtime,"
-          "pc-outline-kernels{prefix=" +
-              prefix +
-              "},"
-              "func.func(convert-linalg-to-loops),pc-approximate-math,"
-              "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-              "convert-math-to-llvm,convert-math-to-libm,"
-              "convert-arith-to-llvm,"
-              "finalize-memref-to-llvm{use-generic-functions},"
-              "convert-func-to-llvm,convert-cf-to-llvm,convert-index-to-llvm,"
-              "reconcile-unrealized-casts");
+  // (BufferCache.c), not straight from malloc/free.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void pcc::registerPCCDialects(DialectRegistry &registry) {

@@ -109,7 +109,8 @@ def compile(model, example_inputs=None, *, algorithm="il", loss="mse",
             opset=13, **driver_flags):
     """Compile ``model`` and load the library.
 
-    model: an ONNX file path, or a ``torch.nn.Module`` (exported with
+    model: an ONNX file path, the bytes of an ONNX model (or an
+    ``onnx.ModelProto``), or a ``torch.nn.Module`` (exported with
     ``torch.onnx.export`` at ``opset``, called on ``example_inputs``, in the
     module's current train/eval mode). The keyword arguments are the pcc
     driver's flags with ``_`` for ``-`` (``freeze=["fc.weight"]``,
@@ -128,6 +129,7 @@ def compile(model, example_inputs=None, *, algorithm="il", loss="mse",
     if model_output is not None:
         flags.append(("output", str(model_output)))
     workdir = tempfile.mkdtemp(prefix="pcc-")
+    data = None
     try:
         if isinstance(model, (str, os.PathLike)):
             onnx_path = os.fspath(model)
@@ -137,15 +139,29 @@ def compile(model, example_inputs=None, *, algorithm="il", loss="mse",
                 raise TypeError("compile(): example_inputs is for torch "
                                 "modules; an ONNX file has its own shapes "
                                 "(use input_shape= or batch=)")
+        elif isinstance(model, (bytes, bytearray, memoryview)) or hasattr(
+                model, "SerializeToString"):
+            if example_inputs is not None:
+                raise TypeError("compile(): example_inputs is for torch "
+                                "modules; an ONNX model has its own shapes "
+                                "(use input_shape= or batch=)")
+            data = (bytes(model) if not hasattr(model, "SerializeToString")
+                    else model.SerializeToString())
+            onnx_path = os.path.join(workdir, "model.onnx")
+            # Compiled from memory; the file is kept for export_onnx.
+            with open(onnx_path, "wb") as f:
+                f.write(data)
         elif hasattr(model, "forward") and hasattr(model, "state_dict"):
             onnx_path = os.path.join(workdir, "model.onnx")
             _export_torch(model, example_inputs, onnx_path, opset)
         else:
-            raise TypeError("compile(): model must be an ONNX file path or a "
-                            "torch.nn.Module, got %s" % type(model).__name__)
+            raise TypeError("compile(): model must be an ONNX file path, "
+                            "ONNX bytes or a torch.nn.Module, got %s"
+                            % type(model).__name__)
         lib_path = os.fspath(output) if output is not None else os.path.join(
             workdir, "model.so")
-        _pcc.compile(onnx_path, lib_path, flags, _config.runtime_dir())
+        _pcc.compile(onnx_path, lib_path, flags, _config.runtime_dir(),
+                     data)
         # Keep the ONNX graph for export_onnx.
         kept_onnx = os.path.join(workdir, "model.onnx")
         if onnx_path != kept_onnx:

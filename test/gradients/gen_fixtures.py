@@ -893,19 +893,19 @@ def rel_diff(a, b):
     return float((a - b).norm() / max(float(b.norm()), 1e-300))
 
 
-def generate(outdir, name, builder, seed):
+def build_case(name, builder, seed):
+    """The module (float32, in the mode the fixture uses), its inputs, the
+    target, the loss kind and the export options of fixture `name`; the
+    same values every time (seeded). Shared with test/python."""
     torch.manual_seed(seed)
     built = builder()
     model, in_shapes, loss_kind, classes = built[:4]
     export_opts = dict(do_constant_folding=True)
     export_opts.update(built[4] if len(built) > 4 else {})
-    opset = export_opts.pop("opset_version", OPSET)
-    tol = export_opts.pop("tol", None)
     # Training-mode batch norm: export, loss and gradients with batch
     # statistics; pcc_predict uses the running estimates (eval mode).
-    train_mode = export_opts.pop("train_mode", False)
     model = model.float().eval()
-    if train_mode:
+    if export_opts.get("train_mode"):
         model.train()
     rng = np.random.RandomState(1000 + seed)
 
@@ -922,6 +922,15 @@ def generate(outdir, name, builder, seed):
         target = (p if name == "softmax_mse" else np.log(p)).astype(np.float32)
     else:
         target = (0.5 * rng.standard_normal((BATCH, classes))).astype(np.float32)
+    return model, inputs, target, loss_kind, export_opts
+
+
+def generate(outdir, name, builder, seed):
+    model, inputs, target, loss_kind, export_opts = build_case(
+        name, builder, seed)
+    opset = export_opts.pop("opset_version", OPSET)
+    tol = export_opts.pop("tol", None)
+    train_mode = export_opts.pop("train_mode", False)
 
     in_names = ["x"] if len(inputs) == 1 else ["x%d" % i for i in range(len(inputs))]
     onnx_path = os.path.join(outdir, name + ".onnx")

@@ -1,9 +1,11 @@
 """pytest suite of the Python package (python-bindings/).
 
 Run by ctest (test `python`) with PYTHONPATH at the build's python/ and
-PCC_TEST_GRADIENT_FIXTURES at the gradient fixtures (test/gradients).
+PCC_TEST_GRADIENT_FIXTURES at the gradient fixtures' files; the gradient
+checks build the fixtures' torch modules (test/gradients/gen_fixtures.py).
 """
 
+import copy
 import json
 import os
 import threading
@@ -82,6 +84,27 @@ def test_torch_module_forward_and_bp_gradients_match_torch():
     assert m.signature["algorithm"] == "bp"
 
 
+def test_compile_from_onnx_bytes_and_model_proto(tmp_path):
+    """ONNX bytes and an onnx.ModelProto compile in memory and give the
+    library the file gives; bad bytes raise pcc.Error naming the model."""
+    net = tiny_net()
+    x, t = batch()
+    path = str(tmp_path / "tiny.onnx")
+    torch.onnx.export(net, torch.from_numpy(x), path, input_names=["x"],
+                      output_names=["y"])
+    from_file = pcc.compile(path, algorithm="bp")
+    raw = open(path, "rb").read()
+    for model in (raw, bytearray(raw), onnx.load(path)):
+        m = pcc.compile(model, algorithm="bp")
+        assert m.predict(x).tobytes() == from_file.predict(x).tobytes()
+        g, want = m.gradients(x, t), from_file.gradients(x, t)
+        assert same_bits(g, want)
+    with pytest.raises(pcc.Error, match="not a valid ONNX model"):
+        pcc.compile(b"not a model")
+    with pytest.raises(TypeError, match="example_inputs is for torch"):
+        pcc.compile(raw, x)
+
+
 def test_gradients_change_nothing():
     m = pcc.compile(tiny_net(), batch()[0], algorithm="il")
     x, t = batch()
@@ -93,36 +116,39 @@ def test_gradients_change_nothing():
     assert m.optimizer_step == 0
 
 
-def fixture_names():
-    d = os.environ.get("PCC_TEST_GRADIENT_FIXTURES")
-    if not d or not os.path.isdir(d):
-        return []
-    return sorted(f[:-5] for f in os.listdir(d) if f.endswith(".json"))
+def fixture_cases():
+    """The gradient fixtures' torch modules (test/gradients/gen_fixtures.py):
+    (name, builder, seed)."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "gradients"))
+    import gen_fixtures
+    return gen_fixtures, gen_fixtures.MODELS
 
 
-@pytest.mark.skipif(not fixture_names(),
-                    reason="PCC_TEST_GRADIENT_FIXTURES not set (ctest sets it)")
-@pytest.mark.parametrize("name", fixture_names())
-def test_bp_gradients_of_gradient_fixtures_match_torch(name):
-    d = os.environ["PCC_TEST_GRADIENT_FIXTURES"]
-    spec = json.load(open(os.path.join(d, name + ".json")))
+@pytest.mark.parametrize("case", fixture_cases()[1], ids=lambda c: c[0])
+def test_bp_gradients_of_fixture_modules_match_torch(case):
+    """pcc.compile(module, x, algorithm="bp") on every gradient fixture's
+    module: the gradients of every torch parameter and the loss equal
+    torch autograd's (float64 reference) within 1e-4."""
+    gen, _ = fixture_cases()
+    name, builder, seed = case
+    model, inputs, target, loss, opts = gen.build_case(name, builder, seed)
+    ref = copy.deepcopy(model).double()
+    y = ref(*[torch.from_numpy(a).double() for a in inputs])
+    want_loss = gen.loss_fn(loss, y, torch.from_numpy(target).double())
+    want_loss.backward()
+    want = {n: p.grad.numpy() for n, p in ref.named_parameters()}
 
-    def read(f, shape):
-        return np.fromfile(os.path.join(d, f), np.float32).reshape(shape)
-
-    m = pcc.compile(os.path.join(d, name + ".onnx"), algorithm="bp",
-                    loss=spec["loss"])
-    inputs = [read(i["file"], i["shape"]) for i in spec["inputs"]]
-    target = read(spec["target_file"], spec["target_shape"])
-    for p in spec["params"]:
-        np.copyto(m.params[p["name"]], read(p["value_file"], p["shape"]))
+    m = pcc.compile(model, tuple(inputs), algorithm="bp", loss=loss,
+                    opset=opts.get("opset_version", 13))
     got = m.gradients(*inputs, target)
-    for p in spec["params"]:
-        want = read(p["grad_file"], p["shape"])
-        scale = max(1.0, float(np.abs(want).max()))
-        err = float(np.abs(got[p["name"]] - want).max())
-        assert err <= 1e-4 * scale, "%s: %s off by %g" % (name, p["name"], err)
-    assert m.last_stats.loss == pytest.approx(spec["loss_value"], rel=1e-4)
+    assert sorted(got) == sorted(want), name
+    for pname, w in want.items():
+        scale = max(1.0, float(np.abs(w).max()))
+        err = float(np.abs(got[pname] - w).max())
+        assert err <= 1e-4 * scale, "%s: %s off by %g" % (name, pname, err)
+    assert m.last_stats.loss == pytest.approx(want_loss.item(), rel=1e-4)
 
 
 # -- training, the optimizer, checkpoints ------------------------------------
@@ -328,7 +354,7 @@ def test_bad_compile_arguments_are_named(tmp_path):
         pcc.load(str(tmp_path / "missing.so"))
     with pytest.raises(TypeError, match="needs example_inputs"):
         pcc.compile(tiny_net())
-    with pytest.raises(TypeError, match="ONNX file path or a torch.nn.Module"):
+    with pytest.raises(TypeError, match="ONNX file path, ONNX bytes or a torch.nn.Module"):
         pcc.compile(42)
     garbage = tmp_path / "garbage.onnx"
     garbage.write_bytes(b"not a model")
@@ -351,6 +377,13 @@ def test_apply_gradients_checks_names_and_shapes(il_model_path):
     with pytest.raises(ValueError, match="gradient '%s' has shape" % first):
         m.apply_gradients(dict(g, **{first: np.zeros(7, np.float32)}))
     assert m.optimizer_step == 0
+
+
+def fixture_names():
+    d = os.environ.get("PCC_TEST_GRADIENT_FIXTURES")
+    if not d or not os.path.isdir(d):
+        return []
+    return sorted(f[:-5] for f in os.listdir(d) if f.endswith(".json"))
 
 
 @pytest.mark.skipif("new_ops" not in fixture_names(),

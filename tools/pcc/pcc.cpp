@@ -6,10 +6,12 @@
 #include "pcc/Import/OnnxImporter.h"
 #include "pcc/Target/Compiler.h"
 
+#include "llvm/CodeGen/CommandFlags.h"
 #include "llvm/Pass.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -96,9 +98,10 @@ static cl::opt<OptLevel> optLevel(
                clEnumValN(O1, "O1", "Light"), clEnumValN(O2, "O2", "Default"),
                clEnumValN(O3, "O3", "Aggressive")),
     cl::init(O2), cl::cat(category));
-static cl::opt<std::string> mcpu("mcpu",
-                                 cl::desc("Target CPU (default: the host CPU)"),
-                                 cl::init(""), cl::cat(category));
+// The in-process linker registers LLVM's code-generation flags (-mcpu
+// among them) when it first runs; register them up front and adopt -mcpu
+// rather than defining a second one.
+static codegen::RegisterCodeGenFlags codegenFlags;
 static cl::opt<std::string>
     mtriple("mtriple", cl::desc("Target triple (default: the host)"),
             cl::init(""), cl::cat(category));
@@ -119,6 +122,10 @@ int main(int argc, char **argv) {
                         "each MLIR pass, LLVM optimisation and code "
                         "generation, link) on stderr");
   }
+  if (auto *opt = cl::getRegisteredOptions().lookup("mcpu")) {
+    opt->addCategory(category);
+    opt->setDescription("Target CPU (default: the host CPU)");
+  }
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter(
       [](raw_ostream &os) { os << "pcc 0.1 (LLVM/MLIR 19)\n"; });
@@ -126,7 +133,8 @@ int main(int argc, char **argv) {
           argc, argv,
           "pcc: compile an ONNX model into a library that trains by "
           "predictive coding\n\n  pcc model.onnx -o model.so "
-          "[--algorithm=il|fpa|zil|bp] [--loss=mse|ce] ...\n\nSupported ONNX "
+          "[--algorithm=il|fpa|zil|bp] [--loss=mse|ce] ...\n  pcc - -o "
+          "model.so < model.onnx     (the model on stdin)\n\nSupported ONNX "
           "operators: " +
               std::string(pcc::supportedOnnxOperators()) + "\n",
           &errs()))
@@ -136,6 +144,15 @@ int main(int argc, char **argv) {
   if (inputFile.empty())
     return fail("no input model (usage: pcc model.onnx -o model.so)");
   o.input = inputFile;
+  if (inputFile == "-") {
+    // The model's bytes on stdin.
+    auto bytes = MemoryBuffer::getSTDIN();
+    if (!bytes)
+      return fail("cannot read the model from stdin: " +
+                  bytes.getError().message());
+    o.inputData = (*bytes)->getBuffer().str();
+    o.input = "<stdin>";
+  }
   o.output = outputFile;
   o.pccExecutable = sys::fs::getMainExecutable(argv[0], (void *)&fail);
 
@@ -151,7 +168,7 @@ int main(int argc, char **argv) {
             set("prefix", prefix) && set("emit", emit) &&
             set("O", std::to_string(static_cast<int>(optLevel.getValue()))) &&
             (checkpoint.empty() || set("checkpoint", checkpoint)) &&
-            set("mcpu", mcpu) && set("mtriple", mtriple);
+            set("mcpu", codegen::getMCPU()) && set("mtriple", mtriple);
   for (const std::string &spec : inputShape)
     ok = ok && set("input-shape", spec);
   for (const std::string &name : freeze)

@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,20 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &context,
                                                  const ImportOptions &options,
                                                  std::string &error);
 
+/// The same for a model given as its bytes (`data`), or read from `path`
+/// when `data` is not set; `path` names the model in messages.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnx(mlir::MLIRContext &context, const std::string &path,
+           const std::optional<std::string> &data,
+           const ImportOptions &options, std::string &error);
+
 /// Writes `onnxPath`'s model to `outPath` with the parameters and states of
 /// a checkpoint (pcc_save_checkpoint) as its initializers; an Identity
 /// alias pcc trained as its own parameter becomes its own initializer.
+/// `onnxData`, when set, is the model's bytes (`onnxPath` then names it).
 /// Returns 0, or 1 with a one-line `error`.
 int exportOnnxWithCheckpoint(const std::string &onnxPath,
+                             const std::optional<std::string> &onnxData,
                              const std::string &checkpointPath,
                              const std::string &outPath, std::string &error);
 

@@ -5,6 +5,7 @@
 #include "pcc/Target/Pipeline.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ enum class EmitKind { PC, PCTrain, Linalg, LLVMDialect, LLVMIR, Obj, Lib, Header
 
 struct CompileOptions {
   std::string input, output;
+  /// The ONNX model's bytes; when set, `input` is not read and only names
+  /// the model in messages and in the default output name.
+  std::optional<std::string> inputData;
   PCOptions pc;
   int64_t inferenceSteps = 20;
   double inferenceRate = 0.1;
