@@ -7,6 +7,25 @@
  *
  * Return codes: 0 on success, non-zero on failure with a message available
  * from pcc_last_error(). No function aborts or prints on bad input.
+ *
+ * Non-finite numbers: pcc_train_step and pcc_apply_gradients change the
+ * model only when everything they would write is finite. An infinite or
+ * NaN loss or energy (for example from a NaN or Inf in an input or the
+ * target), gradient, new state value, or new parameter or optimizer value
+ * (training that diverges) makes them fail with a message naming it, and
+ * leaves the parameters, the optimizer state (moments and step) and the
+ * states exactly as they were. pcc_compute_gradients fails the same way on
+ * a non-finite loss, energy or gradient; the stats and pcc_param_grad still
+ * show what was computed, for inspection. pcc_predict computes what the
+ * inputs give, NaN included, and does not check.
+ *
+ * Neighbours: a process may load any number of pcc libraries, several
+ * built from one model, with or without --prefix (each keeps its symbols
+ * local but the ABI's), use them from several threads (one model per thread
+ * at a time) and unload them with dlclose once no thread is inside them;
+ * unloading releases the buffers the library cached for every thread. The
+ * compiler replaces an output file (new file, then rename), so recompiling
+ * to the path of a loaded library does not disturb the process using it.
  */
 #ifndef PCC_PCC_H
 #define PCC_PCC_H

@@ -11,7 +11,9 @@
  * step; a fixed per-class bound sent the rest back to glibc, which then
  * returned pages to the kernel whenever another library's work ran in
  * between); the thread's total is bounded, and everything is released when
- * the thread exits. */
+ * the thread exits, or when the library is unloaded (dlclose): then the
+ * thread-exit destructor, which lives in the library, must not be left
+ * registered, and the caches of threads still running are freed. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,17 +36,19 @@ typedef struct FreeBlock {
   struct FreeBlock *next;
 } FreeBlock;
 
-typedef struct {
+typedef struct ThreadCache {
   FreeBlock *free[kMaxClass + 1];
   size_t bytes;
+  struct ThreadCache *prev, *next; /* the list of every thread's cache */
 } ThreadCache;
 
 static pthread_key_t cacheKey;
 static pthread_once_t cacheKeyOnce = PTHREAD_ONCE_INIT;
 static int cacheKeyReady;
+static pthread_mutex_t cachesLock = PTHREAD_MUTEX_INITIALIZER;
+static ThreadCache *caches;
 
-static void releaseCache(void *p) {
-  ThreadCache *c = p;
+static void freeCache(ThreadCache *c) {
   for (int k = kMinClass; k <= kMaxClass; ++k)
     while (c->free[k]) {
       FreeBlock *b = c->free[k];
@@ -52,6 +56,34 @@ static void releaseCache(void *p) {
       free(((BlockHeader *)b - 1)->base);
     }
   free(c);
+}
+
+/* A thread exits. */
+static void releaseCache(void *p) {
+  ThreadCache *c = p;
+  pthread_mutex_lock(&cachesLock);
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    caches = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  pthread_mutex_unlock(&cachesLock);
+  freeCache(c);
+}
+
+/* The library is unloaded (or the process exits). */
+__attribute__((destructor)) static void releaseAllCaches(void) {
+  if (!cacheKeyReady)
+    return;
+  pthread_key_delete(cacheKey);
+  pthread_mutex_lock(&cachesLock);
+  while (caches) {
+    ThreadCache *c = caches;
+    caches = c->next;
+    freeCache(c);
+  }
+  pthread_mutex_unlock(&cachesLock);
 }
 
 static void makeCacheKey(void) {
@@ -69,7 +101,15 @@ static ThreadCache *threadCache(void) {
     c = calloc(1, sizeof *c);
     if (c && pthread_setspecific(cacheKey, c) != 0) {
       free(c);
-      c = NULL;
+      return NULL;
+    }
+    if (c) {
+      pthread_mutex_lock(&cachesLock);
+      c->next = caches;
+      if (caches)
+        caches->prev = c;
+      caches = c;
+      pthread_mutex_unlock(&cachesLock);
     }
   }
   return c;

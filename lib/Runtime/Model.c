@@ -116,36 +116,71 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
   return 0;
 }
 
-/* One optimizer step of every trainable parameter along grads[i]. */
-static void applyUpdate(const pcc_rt_desc *d, pcc_rt_model *m,
-                   const float *const *grads) {
-  m->adam_step++;
+#define UNCHANGED "parameters, optimizer state and states left unchanged"
+
+/* Fails (returns 1 with the message) when a trainable parameter's gradient
+ * has an infinite or NaN element. */
+static int checkGradients(const pcc_rt_desc *d, pcc_rt_model *m,
+                          const float *const *grads) {
+  for (int64_t i = 0; i < d->params.count; ++i) {
+    if (!d->param_trainable[i])
+      continue;
+    int64_t at = pcc_rt_first_nonfinite(grads[i], d->params.sizes[i]);
+    if (at >= 0)
+      return fail(m, "the gradient of parameter '%s' is not finite (element "
+                     "%lld is %g); " UNCHANGED,
+                  d->params.names[i], (long long)at, (double)grads[i][at]);
+  }
+  return 0;
+}
+
+/* One optimizer step of every trainable parameter along grads[i], made only
+ * when every new parameter and optimizer value is finite (checked first,
+ * with the same arithmetic); otherwise nothing changes and it fails. */
+static int applyUpdate(const pcc_rt_desc *d, pcc_rt_model *m,
+                       const float *const *grads) {
+  if (checkGradients(d, m, grads))
+    return 1;
+  int64_t step = m->adam_step + 1;
+  float lr = (float)m->learning_rate;
+  for (int64_t i = 0; i < d->params.count; ++i) {
+    if (!d->param_trainable[i])
+      continue;
+    int64_t n = d->params.sizes[i];
+    int ok = d->optimizer == PCC_RT_ADAM
+                 ? pcc_rt_adam_finite(m->params[i], grads[i], m->moments[i],
+                                      m->velocities[i], n, lr, step)
+                 : pcc_rt_sgd_finite(m->params[i], grads[i], n, lr);
+    if (!ok)
+      return fail(m, "the update would make parameter '%s' or its optimizer "
+                     "state not finite (training diverged; lower "
+                     "learning_rate?); " UNCHANGED,
+                  d->params.names[i]);
+  }
+  m->adam_step = step;
   for (int64_t i = 0; i < d->params.count; ++i) {
     if (!d->param_trainable[i])
       continue;
     if (d->optimizer == PCC_RT_ADAM)
       pcc_rt_adam(m->params[i], grads[i], m->moments[i], m->velocities[i],
-                  d->params.sizes[i], (float)m->learning_rate, m->adam_step);
+                  d->params.sizes[i], lr, step);
     else
-      pcc_rt_sgd(m->params[i], grads[i], d->params.sizes[i],
-                 (float)m->learning_rate);
+      pcc_rt_sgd(m->params[i], grads[i], d->params.sizes[i], lr);
   }
+  return 0;
 }
 
 int pcc_rt_apply_gradients(const pcc_rt_desc *d, pcc_rt_model *m,
                            const float *const *grads) {
   if (!m)
     return 1;
-  if (!grads) {
-    applyUpdate(d, m, (const float *const *)m->grads);
-    return 0;
-  }
+  if (!grads)
+    return applyUpdate(d, m, (const float *const *)m->grads);
   for (int64_t i = 0; i < d->params.count; ++i)
     if (!grads[i] && d->param_trainable[i])
       return fail(m, "grads[%lld] (parameter '%s') is NULL", (long long)i,
                   d->params.names[i]);
-  applyUpdate(d, m, grads);
-  return 0;
+  return applyUpdate(d, m, grads);
 }
 
 int64_t pcc_rt_optimizer_step(pcc_rt_model *m) { return m ? m->adam_step : -1; }
@@ -185,12 +220,23 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
     stats->energy = energy;
     stats->steps = (int32_t)steps;
   }
-  if (!update)
-    return 0;
   if (!isfinite(loss))
-    return fail(m, "loss is not finite (%g); parameters left unchanged",
-                (double)loss);
-  applyUpdate(d, m, (const float *const *)m->grads);
+    return fail(m, "the loss is not finite (%g); " UNCHANGED, (double)loss);
+  if (!isfinite(energy))
+    return fail(m, "the energy is not finite (%g); " UNCHANGED,
+                (double)energy);
+  if (!update)
+    return checkGradients(d, m, (const float *const *)m->grads);
+  for (int64_t i = 0; i < d->states.count; ++i) {
+    int64_t at = pcc_rt_first_nonfinite(m->next_states[i], d->states.sizes[i]);
+    if (at >= 0)
+      return fail(m, "the new value of state '%s' is not finite (element "
+                     "%lld is %g); " UNCHANGED,
+                  d->states.names[i], (long long)at,
+                  (double)m->next_states[i][at]);
+  }
+  if (applyUpdate(d, m, (const float *const *)m->grads))
+    return 1;
   /* The step's state becomes the state. */
   float **s = m->states;
   m->states = m->next_states;

@@ -105,8 +105,15 @@ void pcc_rt_sgemm_batched(int64_t batch, int64_t trans_a, int64_t trans_b,
                           int64_t m, int64_t n, int64_t k, int64_t a,
                           int64_t b, int64_t c);
 
+/* The optimizers' updates, in place; the _finite forms compute the same
+ * values without writing them and return 1 when all would be finite. */
 void pcc_rt_sgd(float *p, const float *g, int64_t n, float lr);
+int pcc_rt_sgd_finite(const float *p, const float *g, int64_t n, float lr);
 void pcc_rt_adam(float *p, const float *g, float *mom, float *vel, int64_t n,
                  float lr, int64_t step);
+int pcc_rt_adam_finite(const float *p, const float *g, const float *mom,
+                       const float *vel, int64_t n, float lr, int64_t step);
+/* The index of the first infinite or NaN element of x, or -1. */
+int64_t pcc_rt_first_nonfinite(const float *x, int64_t n);
 
 #endif

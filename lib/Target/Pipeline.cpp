@@ -129,17 +129,45 @@ void pcc::registerPCCDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
 }
 
+namespace {
+/// The options of pcc-opt's `-pcc-pc` and `-pcc-llvm`: the driver's
+/// --algorithm, --loss and --prefix, so that pcc-opt runs what pcc runs.
+struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
+  Option<std::string> algorithm{*this, "algorithm",
+                                llvm::cl::desc("il, fpa, zil or bp"),
+                                llvm::cl::init("il")};
+  Option<std::string> loss{*this, "loss", llvm::cl::desc("mse or ce"),
+                           llvm::cl::init("mse")};
+};
+struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
+  Option<std::string> prefix{*this, "prefix",
+                             llvm::cl::desc("prefix of the exported symbols"),
+                             llvm::cl::init("pcc")};
+};
+} // namespace
+
 void pcc::registerPCCPasses() {
   registerAllPasses();
   pc::registerPCTransformsPasses();
   pc::registerPCConversionPasses();
-  static PassPipelineRegistration<> pcPipeline(
-      "pcc-pc", "pcc's predictive-coding pipeline (il, mse)",
-      [](OpPassManager &pm) { buildPCPipeline(pm, PCOptions()); });
+  static PassPipelineRegistration<PCPipelineOptions> pcPipeline(
+      "pcc-pc",
+      "pcc's predictive-coding pipeline (options: algorithm, loss; "
+      "default il, mse)",
+      [](OpPassManager &pm, const PCPipelineOptions &o) {
+        PCOptions options;
+        options.algorithm = o.algorithm;
+        options.loss = o.loss;
+        buildPCPipeline(pm, options);
+      });
   static PassPipelineRegistration<> linalgPipeline(
       "pcc-linalg", "pcc's lowering to linalg on tensors",
       [](OpPassManager &pm) { buildLinalgPipeline(pm); });
-  static PassPipelineRegistration<> llvmPipeline(
-      "pcc-llvm", "pcc's lowering from linalg on tensors to the LLVM dialect",
-      [](OpPassManager &pm) { buildLLVMPipeline(pm, "pcc"); });
+  static PassPipelineRegistration<LLVMPipelineOptions> llvmPipeline(
+      "pcc-llvm",
+      "pcc's lowering from linalg on tensors to the LLVM dialect (option: "
+      "prefix; default pcc)",
+      [](OpPassManager &pm, const LLVMPipelineOptions &o) {
+        buildLLVMPipeline(pm, o.prefix);
+      });
 }

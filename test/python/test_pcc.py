@@ -222,6 +222,41 @@ def test_batch_norm_state_is_trained_saved_and_restored(tmp_path):
     assert same_bits(after, m.states)
 
 
+def test_non_finite_numbers_raise_and_change_nothing():
+    """A NaN or Inf in the data, or a diverging learning rate, raises
+    pcc.Error naming what is not finite; parameters, Adam's moments and
+    step, and batch-norm state stay as they were."""
+    net = tiny_net(bn=True).train()
+    x, t = batch()
+    m = pcc.compile(net, x, algorithm="bp")
+    m.train_step(x, t)
+
+    def everything():
+        return (params_of(m), {n: v.copy() for n, v in m.states.items()},
+                m.optimizer_step)
+
+    def unchanged(a, b):
+        return same_bits(a[0], b[0]) and same_bits(a[1], b[1]) and a[2] == b[2]
+
+    before = everything()
+    bad_x, bad_t = x.copy(), t.copy()
+    bad_x[0, 1] = np.inf
+    bad_t[2, 0] = np.nan
+    for args in ((bad_x, t), (x, bad_t)):
+        with pytest.raises(pcc.Error, match="not finite.*left unchanged"):
+            m.train_step(*args)
+        assert unchanged(before, everything())
+        with pytest.raises(pcc.Error, match="not finite"):
+            m.gradients(*args)
+    m.set(learning_rate=1e30)
+    with pytest.raises(pcc.Error, match="not finite"):
+        for _ in range(10):
+            last = everything()
+            m.train_step(x, t)
+    assert unchanged(last, everything())
+    assert all(np.isfinite(v).all() for v in m.params.values())
+
+
 def test_params_are_live_writable_views():
     x, _ = batch()
     m = pcc.compile(tiny_net(), x, algorithm="bp")

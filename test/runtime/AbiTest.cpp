@@ -47,6 +47,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cmath>
@@ -1410,6 +1411,147 @@ TEST(AbiOptimizer, BadStateArgumentsAreRejected) {
   EXPECT_NE(lastError(abi, m).find("-1"), std::string::npos);
   EXPECT_EQ(abi.optimizer_step(m), 0);
   EXPECT_EQ(abi.optimizer_step(nullptr), -1);
+}
+
+//===----------------------------------------------------------------------===//
+// Non-finite numbers: reported, and nothing changes
+//===----------------------------------------------------------------------===//
+
+// Everything a failed call must leave as it was, bit for bit.
+struct TrainingState {
+  std::vector<std::vector<float>> params, moments;
+  int64_t step = 0;
+  bool operator==(const TrainingState &o) const {
+    return sameBits(params, o.params) && sameBits(moments, o.moments) &&
+           step == o.step;
+  }
+};
+
+TrainingState snapshot(const Abi &abi, pcc_model *m) {
+  TrainingState s;
+  s.params = params(abi, m);
+  for (int64_t i = 0; i < abi.num_params(); ++i)
+    for (int64_t which : {0, 1})
+      if (const float *p = abi.optimizer_state(m, i, which))
+        s.moments.emplace_back(p, p + ref().params.at(i).size());
+  s.step = abi.optimizer_step(m);
+  return s;
+}
+
+bool allFinite(const std::vector<std::vector<float>> &tensors) {
+  for (const auto &t : tensors)
+    for (float v : t)
+      if (!std::isfinite(v))
+        return false;
+  return true;
+}
+
+void checkBadNumbersAreRefused(const Abi &abi) {
+  const Reference &r = ref();
+  const float nan = std::nanf(""), inf = INFINITY;
+  struct Case {
+    const char *what;
+    std::vector<float> input, target;
+  };
+  std::vector<Case> cases = {{"NaN target", r.input, r.target},
+                             {"+Inf input", r.input, r.target},
+                             {"-Inf target", r.input, r.target}};
+  cases[0].target[3] = nan;
+  cases[1].input[5] = inf;
+  cases[2].target[0] = -inf;
+  for (const Case &c : cases) {
+    Model m(abi);
+    ASSERT_NE(m.get(), nullptr);
+    // Some training first, so that Adam's moments are not all zero.
+    ASSERT_EQ(trainStep(abi, m, r.input, r.target, nullptr), 0);
+    TrainingState before = snapshot(abi, m);
+    pcc_step_stats st = poisonedStats();
+    EXPECT_NE(trainStep(abi, m, c.input, c.target, &st), 0) << c.what;
+    std::string e = lastError(abi, m);
+    EXPECT_NE(e.find("not finite"), std::string::npos) << c.what << ": " << e;
+    EXPECT_NE(e.find("left unchanged"), std::string::npos) << c.what << ": " << e;
+    EXPECT_TRUE(snapshot(abi, m) == before) << c.what << ": " << e;
+    EXPECT_NE(computeGradients(abi, m, c.input, c.target, nullptr), 0) << c.what;
+    EXPECT_NE(lastError(abi, m).find("not finite"), std::string::npos);
+    EXPECT_TRUE(snapshot(abi, m) == before) << c.what;
+    // The model still trains on good data afterwards.
+    EXPECT_EQ(trainStep(abi, m, r.input, r.target, nullptr), 0)
+        << lastError(abi, m);
+    EXPECT_EQ(abi.optimizer_step(m), before.step + 1);
+  }
+}
+
+TEST(AbiNumbers, NonFiniteDataIsRefusedAndChangesNothing) {
+  REQUIRE_ABI(il());
+  checkBadNumbersAreRefused(il());
+}
+
+TEST(AbiNumbers, NonFiniteDataIsRefusedAndChangesNothingBp) {
+  REQUIRE_ABI(prefixed());
+  checkBadNumbersAreRefused(prefixed());
+}
+
+// A caller's gradient with a NaN, and finite gradients whose update would
+// overflow (Adam: g*g; SGD: p - lr*g), are refused before anything moves.
+TEST(AbiNumbers, ApplyingAnOverflowingGradientChangesNothing) {
+  for (const Abi *abi : {&il(), &frozen()}) {
+    REQUIRE_ABI(*abi);
+    const Reference &r = ref();
+    Model m(*abi);
+    ASSERT_NE(m.get(), nullptr);
+    ASSERT_EQ(trainStep(*abi, m, r.input, r.target, nullptr), 0);
+    ASSERT_EQ(abi->set_hyperparameter(m, "learning_rate", 1e10), 0);
+    TrainingState before = snapshot(*abi, m);
+    std::vector<std::vector<float>> g;
+    for (const auto &p : r.params)
+      g.emplace_back(p.size(), 1e30f);
+    std::vector<const float *> ptrs;
+    for (auto &v : g)
+      ptrs.push_back(v.data());
+    EXPECT_NE(abi->apply_gradients(m, ptrs.data()), 0);
+    std::string e = lastError(*abi, m);
+    EXPECT_NE(e.find("would make parameter"), std::string::npos) << e;
+    EXPECT_TRUE(snapshot(*abi, m) == before) << e;
+    for (auto &v : g)
+      std::fill(v.begin(), v.end(), 0.5f);
+    g.back()[1] = std::nanf("");
+    EXPECT_NE(abi->apply_gradients(m, ptrs.data()), 0);
+    e = lastError(*abi, m);
+    EXPECT_NE(e.find("gradient of parameter"), std::string::npos) << e;
+    EXPECT_TRUE(snapshot(*abi, m) == before) << e;
+    // The same finite gradient at a sane rate is applied.
+    g.back()[1] = 0.5f;
+    ASSERT_EQ(abi->set_hyperparameter(m, "learning_rate", 1e-3), 0);
+    EXPECT_EQ(abi->apply_gradients(m, ptrs.data()), 0) << lastError(*abi, m);
+    EXPECT_FALSE(snapshot(*abi, m) == before);
+  }
+}
+
+// Training at a learning rate that diverges stops with an error at the
+// first step that would leave a non-finite number, and the parameters stay
+// at the last finite values.
+TEST(AbiNumbers, DivergingTrainingStopsAtTheLastFiniteParameters) {
+  for (const Abi *abi : {&il(), &prefixed(), &frozen()}) {
+    REQUIRE_ABI(*abi);
+    const Reference &r = ref();
+    Model m(*abi);
+    ASSERT_NE(m.get(), nullptr);
+    ASSERT_EQ(abi->set_hyperparameter(m, "learning_rate", 1e30), 0);
+    int failedAt = -1;
+    TrainingState before;
+    for (int step = 0; step < 100 && failedAt < 0; ++step) {
+      before = snapshot(*abi, m);
+      if (trainStep(*abi, m, r.input, r.target, nullptr) != 0)
+        failedAt = step;
+    }
+    ASSERT_GE(failedAt, 1) << "learning_rate 1e30 should diverge after a "
+                              "step, not before or never";
+    std::string e = lastError(*abi, m);
+    EXPECT_NE(e.find("not finite"), std::string::npos) << e;
+    EXPECT_TRUE(snapshot(*abi, m) == before) << e;
+    EXPECT_TRUE(allFinite(params(*abi, m)));
+    EXPECT_EQ(abi->optimizer_step(m), failedAt);
+  }
 }
 
 //===----------------------------------------------------------------------===//
