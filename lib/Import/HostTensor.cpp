@@ -15,8 +15,17 @@ using namespace llvm;
 namespace pcc::detail {
 
 int64_t numElements(ArrayRef<int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), (int64_t)1,
-                         std::multiplies<int64_t>());
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      throw ImportError("the shape " + shapeString(shape) +
+                        " has a negative dimension");
+    if (d && n > kMaxTensorElements / d)
+      throw ImportError("the shape " + shapeString(shape) +
+                        " has more than 2^40 elements");
+    n *= d;
+  }
+  return n;
 }
 
 std::string shapeString(ArrayRef<int64_t> shape) {

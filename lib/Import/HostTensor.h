@@ -30,6 +30,12 @@ struct ImportError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The most elements a tensor pcc compiles may have (2^40): every product
+/// of dimensions of a valid shape stays far from int64 overflow.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
+
+/// The elements of `shape`; throws ImportError for a negative dimension or
+/// more than kMaxTensorElements.
 int64_t numElements(llvm::ArrayRef<int64_t> shape);
 std::string shapeString(llvm::ArrayRef<int64_t> shape);
 

@@ -253,7 +253,7 @@ void importMatMul(Importer &imp, const onnx::NodeProto &node) {
   Value y;
   if (bs.size() == 2) {
     // N-D x 2-D: one matrix product over all rows of the lhs.
-    int64_t rows = numElements(as) / k;
+    int64_t rows = numElements(ArrayRef<int64_t>(as).drop_back());
     y = imp.b.create<pc::MatMulOp>(l, imp.f32Type({rows, n}),
                                    imp.reshape(l, a, {rows, k}), bm, false,
                                    false);
@@ -303,8 +303,8 @@ void importSoftmax(Importer &imp, const onnx::NodeProto &node, bool log) {
   }
   // Before opset 13 the input is coerced to 2-D at `axis`.
   int64_t axis = imp.normAxis(node, imp.intAttr(node, "axis", 1), rank);
-  int64_t outer = numElements(shape.take_front(axis));
-  Value flat = imp.reshape(l, x, {outer, numElements(shape) / outer});
+  Value flat = imp.reshape(l, x, {numElements(shape.take_front(axis)),
+                                 numElements(shape.drop_front(axis))});
   imp.define(node, imp.reshape(l, make(flat, 1), shape));
 }
 

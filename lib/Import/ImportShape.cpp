@@ -119,6 +119,9 @@ SmallVector<int64_t> reshapeTarget(Importer &imp, const onnx::NodeProto &node) {
     }
     if (d < 0)
       imp.fail(node, "invalid target dimension " + std::to_string(d));
+    if (d && known > kMaxTensorElements / d)
+      imp.fail(node, "the target shape " + shapeString(target) +
+                         " has more than 2^40 elements");
     known *= d;
   }
   int64_t total = numElements(in);
@@ -142,8 +145,8 @@ SmallVector<int64_t> flattenTarget(Importer &imp, const onnx::NodeProto &node) {
     imp.fail(node, "axis " + std::to_string(axis) + " out of range for rank " +
                        std::to_string(rank));
   axis = axis < 0 ? axis + rank : axis;
-  int64_t outer = numElements(shape.take_front(axis));
-  return {outer, numElements(shape) / outer};
+  return {numElements(shape.take_front(axis)),
+          numElements(shape.drop_front(axis))};
 }
 
 SmallVector<int64_t> squeezeTarget(Importer &imp, const onnx::NodeProto &node,

@@ -232,6 +232,7 @@ public:
     return cast<RankedTensorType>(v.getType()).getShape();
   }
   RankedTensorType f32Type(ArrayRef<int64_t> shape) {
+    (void)numElements(shape); // every tensor type has a valid, bounded shape
     return RankedTensorType::get(shape, b.getF32Type());
   }
   Value reshape(Location l, Value v, ArrayRef<int64_t> shape) {

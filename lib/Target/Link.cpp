@@ -38,10 +38,14 @@ std::string runtimeDir(const CompileOptions &o) {
 }
 
 /// The loaded shared objects whose file names start with `libc.so.` and
-/// `libm.so.` (glibc's libc.so.6 and libm.so.6).
+/// `libm.so.` (glibc's libc.so.6 and libm.so.6), and the sanitizer
+/// runtimes when this process has them (a sanitizer build of pcc links
+/// its sanitized runtime archive against them; --as-needed drops them
+/// otherwise).
 int systemLibraries(std::vector<std::string> &paths, std::string &error) {
   struct Found {
     std::string libc, libm;
+    std::vector<std::string> sanitizers;
   } found;
   dl_iterate_phdr(
       [](struct dl_phdr_info *object, size_t, void *data) {
@@ -52,6 +56,8 @@ int systemLibraries(std::vector<std::string> &paths, std::string &error) {
           f->libc = path.str();
         if (file.starts_with("libm.so.") && f->libm.empty())
           f->libm = path.str();
+        if (file.starts_with("libasan.so") || file.starts_with("libubsan.so"))
+          f->sanitizers.push_back(path.str());
         return 0;
       },
       &found);
@@ -60,7 +66,9 @@ int systemLibraries(std::vector<std::string> &paths, std::string &error) {
             "(libc.so.*, libm.so.*) to link the library against";
     return 1;
   }
-  paths = {found.libm, found.libc};
+  paths = found.sanitizers;
+  paths.push_back(found.libm);
+  paths.push_back(found.libc);
   return 0;
 }
 
