@@ -48,6 +48,6 @@ case "${1:-}" in
   deps) deps ;;
   build) deps; build ;;
   main) deps; build; "$BUILD_DIR"/examples/fashion_mnist_train --epochs "${EPOCHS:-1}" ;;
-  test) deps; build; ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" -LE "^zoo$" ;;
+  test) deps; build; ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" -LE "^(zoo|sanitize-full)$" ;;
   *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
