@@ -89,9 +89,11 @@ void pcc::buildLLVMPipeline(OpPassManager &pm, const std::string &prefix) {
   pm.addPass(pc::createPCEntryPoints(pc::PCEntryPointsOptions{prefix}));
   // pc-insert-chains-to-buffers keeps long concatenations out of
   // one-shot-bufferize's cubic alias analysis. Not eliminate-empty-tensors:
-  // with it, some bp gradients of the branching gradient fixtures came out
-  // wrong (cause not yet found); it would only save the final copies into
-  // the caller's buffers.
+  // it is correct after pc-split-shared-empty-tensors (without it, MLIR 19
+  // rewrote every user of a CSE-shared tensor.empty and unrelated gradients
+  // shared a buffer: 15 wrong bp fixture gradients), but it saves only the
+  // final copies into the caller's buffers and the MLP benchmark was not
+  // faster with it (bp slower by 5-16 % in three interleaved runs).
   pm.addPass(pc::createPCInsertChainsToBuffers());
   pm.addPass(createBufferizePass());
   bufferization::buildBufferDeallocationPipeline(

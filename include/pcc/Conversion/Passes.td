@@ -149,4 +149,20 @@ def PCStridedCopiesToLinalg : Pass<"pc-strided-copies-to-linalg"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def PCSplitSharedEmptyTensors : Pass<"pc-split-shared-empty-tensors"> {
+  let summary = "Give every use of a tensor.empty its own tensor.empty";
+  let description = [{
+    CSE merges equal `tensor.empty` ops, so one of them often initialises
+    several unrelated ops. MLIR 19's `eliminate-empty-tensors` replaces an
+    empty tensor it eliminates for one of its users for all of them: the
+    results of unrelated ops (two gradients of one shape) are then written
+    into one output buffer. This pass clones a `tensor.empty` with several
+    uses once per further use, next to the original (no allocation moves
+    into a loop), so that the elimination rewrites one user at a time. An
+    empty tensor allocates nothing until bufferization, and each user then
+    needs its own buffer anyway.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 #endif // PCC_CONVERSION_PASSES_TD
