@@ -37,9 +37,12 @@ struct CompileOptions {
   bool timePasses = false;   // print where the compile spends its time
 };
 
-/// Compiles `options.input`. Returns 0, or 1 with a one-line `error`; on
+/// Compiles the model (`options.inputData`, or the file `options.input`)
+/// into `options.output`. Returns 0, or 1 with a one-line `error`; on
 /// failure no output file is left behind. Reentrant and thread-safe: every
-/// call has its own MLIR context and temporary directory.
+/// call has its own MLIR context and temporary directory, the pass
+/// pipelines are built without the global pass registry, and the
+/// in-process link (lld) runs one at a time. Needs no C compiler.
 int compile(const CompileOptions &options, std::string &error);
 
 /// Sets the option of driver flag `flag` (its name without dashes, e.g.
