@@ -493,6 +493,11 @@ PadGeometry padGeometry(Importer &imp, const onnx::NodeProto &node) {
   if ((int64_t)pads.size() != 2 * na)
     imp.fail(node, "pads has " + std::to_string(pads.size()) +
                        " entries, expected " + std::to_string(2 * na));
+  // Bounded like every dimension, so that the geometry below cannot
+  // overflow.
+  for (int64_t p : pads)
+    if (p < -kMaxTensorElements || p > kMaxTensorElements)
+      imp.fail(node, "pad " + std::to_string(p) + " is out of range");
   g.low.assign(rank, 0);
   g.high.assign(rank, 0);
   for (int64_t k = 0; k < na; ++k) {
