@@ -428,8 +428,16 @@ void importResize(Importer &imp, const onnx::NodeProto &node) {
     imp.fail(node, "scales has " + std::to_string(scales.size()) +
                        " entries for rank " + std::to_string(xs.size()));
   if (out.empty())
-    for (size_t d = 0; d < xs.size(); ++d)
-      out.push_back((int64_t)std::floor(xs[d] * (double)scales[d]));
+    for (size_t d = 0; d < xs.size(); ++d) {
+      // Checked before the conversion: a huge or NaN scale has no size.
+      double size = std::floor(xs[d] * (double)scales[d]);
+      if (!(size >= 1 && size <= (double)kMaxTensorElements))
+        imp.fail(node, "scale " + std::to_string(scales[d]) +
+                           " resizes dimension " + std::to_string(d) +
+                           " of size " + std::to_string(xs[d]) +
+                           " out of range");
+      out.push_back((int64_t)size);
+    }
   for (size_t d = 0; d < xs.size(); ++d)
     if (out[d] < 1 || !(scales[d] > 0))
       imp.fail(node, "dimension " + std::to_string(d) + " resizes to " +
