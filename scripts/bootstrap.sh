@@ -7,7 +7,8 @@
 #         both on Fashion-MNIST for one epoch, printing test accuracy
 #   test  runs every test (lit/FileCheck, GoogleTest ABI, PyTorch gradients)
 #   deps  only installs the packages;  build  only configures and builds
-# Environment: BUILD_DIR (default build), EPOCHS (main, default 1).
+# Environment: BUILD_DIR (default build), EPOCHS (main, default 1),
+# EXTRA_PACKAGES (more Debian packages for deps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -23,7 +24,8 @@ PACKAGES=(
 
 deps() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  # EXTRA_PACKAGES: more to install (scripts/fuzz.sh: the clang toolchain).
+  for p in "${PACKAGES[@]}" ${EXTRA_PACKAGES:-}; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$p")
   done

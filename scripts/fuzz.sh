@@ -14,18 +14,7 @@ BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 TIME=${1:-600}
 shift || true
 
-./scripts/bootstrap.sh deps
-missing=()
-for p in clang-19 libclang-rt-19-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$p")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-  "${sudo[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+EXTRA_PACKAGES="clang-19 libclang-rt-19-dev" ./scripts/bootstrap.sh deps
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

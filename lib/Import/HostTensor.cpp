@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <numeric>
 
 using namespace llvm;
 
