@@ -61,12 +61,15 @@ struct Library {
 #define PCC_ABI_FUNCTIONS(X)                                                   \
   X(signature)                                                                 \
   X(create)                                                                    \
-  X(destroy) X(predict) X(train_step) X(compute_gradients) X(num_params)       \
-      X(param_name) X(param_rank) X(param_shape) X(param_data) X(param_grad)   \
-          X(num_states) X(state_name) X(state_rank) X(state_shape)             \
-              X(state_data) X(set_hyperparameter) X(last_error)                \
-                  X(apply_gradients) X(optimizer_step) X(set_optimizer_step)   \
-                      X(optimizer_state) X(save_checkpoint) X(load_checkpoint)
+  X(destroy)                                                                   \
+  X(predict) X(train_step) X(compute_gradients) X(num_params) X(param_name)    \
+      X(param_rank) X(param_shape) X(param_data) X(param_grad) X(num_states)   \
+          X(state_name) X(state_rank) X(state_shape) X(state_data)             \
+              X(set_hyperparameter) X(last_error) X(apply_gradients)           \
+                  X(optimizer_step) X(set_optimizer_step) X(optimizer_state)   \
+                      X(save_checkpoint) X(load_checkpoint) X(infer)           \
+                          X(train_query) X(num_hidden) X(hidden_name)          \
+                              X(hidden_rank) X(hidden_shape)
 #define PCC_DECLARE(name) decltype(&::pcc_##name) name = nullptr;
   PCC_ABI_FUNCTIONS(PCC_DECLARE)
 #undef PCC_DECLARE
@@ -154,6 +157,60 @@ public:
       py::gil_scoped_release release;
       rc = update ? lib->train_step(m, ptrs.data(), t, &stats)
                   : lib->compute_gradients(m, ptrs.data(), t, &stats);
+    }
+    check(rc);
+    return py::make_tuple(stats.loss, stats.energy, stats.steps);
+  }
+
+  /// A query (pcc_infer, or pcc_train_query when `update`): masks and
+  /// targets may be None; relaxed inputs and the output are written into
+  /// the given arrays. Returns (loss, energy, steps).
+  py::tuple query(const std::vector<py::array> &inputs,
+                  const std::vector<py::object> &freeInputs,
+                  const py::object &target, const py::object &targetMask,
+                  const std::vector<std::string> &clampNames,
+                  const std::vector<py::array> &clampValues,
+                  const std::vector<py::object> &clampMasks, int64_t steps,
+                  double rate, bool update, std::vector<py::array> &relaxed,
+                  py::array &output) {
+    if (clampNames.size() != clampValues.size() ||
+        clampNames.size() != clampMasks.size())
+      throw py::value_error("clamp names, values and masks differ in number");
+    std::vector<const float *> in = pointers(inputs);
+    auto optional = [](const py::object &o, const std::string &what) {
+      return o.is_none() ? nullptr : floatData(o.cast<py::array>(), what);
+    };
+    std::vector<const float *> freePtrs, values, masks;
+    for (size_t i = 0; i < freeInputs.size(); ++i)
+      freePtrs.push_back(
+          optional(freeInputs[i], "free mask " + std::to_string(i)));
+    std::vector<const char *> names;
+    for (size_t i = 0; i < clampNames.size(); ++i) {
+      names.push_back(clampNames[i].c_str());
+      values.push_back(floatData(clampValues[i], "clamp " + clampNames[i]));
+      masks.push_back(optional(clampMasks[i], "clamp mask " + clampNames[i]));
+    }
+    std::vector<float *> relaxedPtrs;
+    for (py::array &r : relaxed)
+      relaxedPtrs.push_back(const_cast<float *>(floatData(r, "relaxed input")));
+    float *out = const_cast<float *>(floatData(output, "output"));
+    pcc_query q{};
+    q.inputs = in.data();
+    q.free_inputs = freePtrs.empty() ? nullptr : freePtrs.data();
+    q.target = optional(target, "target");
+    q.target_mask = optional(targetMask, "target_mask");
+    q.num_clamps = static_cast<int64_t>(names.size());
+    q.clamp_names = names.data();
+    q.clamp_values = values.data();
+    q.clamp_masks = masks.data();
+    q.steps = steps;
+    q.rate = rate;
+    pcc_step_stats stats{};
+    int rc;
+    {
+      py::gil_scoped_release release;
+      rc = (update ? lib->train_query : lib->infer)(m, &q, relaxedPtrs.data(),
+                                                    out, &stats);
     }
     check(rc);
     return py::make_tuple(stats.loss, stats.energy, stats.steps);
@@ -286,6 +343,11 @@ PYBIND11_MODULE(_pcc, mod) {
       .def("predict", &Model::predict, py::arg("inputs"), py::arg("output"))
       .def("train", &Model::train, py::arg("inputs"), py::arg("target"),
            py::arg("update"))
+      .def("query", &Model::query, py::arg("inputs"), py::arg("free_inputs"),
+           py::arg("target"), py::arg("target_mask"), py::arg("clamp_names"),
+           py::arg("clamp_values"), py::arg("clamp_masks"), py::arg("steps"),
+           py::arg("rate"), py::arg("update"), py::arg("relaxed"),
+           py::arg("output"))
       .def("apply_gradients", &Model::applyGradients, py::arg("grads"))
       .def("param",
            [](py::object self, int64_t i) {

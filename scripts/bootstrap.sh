@@ -19,7 +19,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev zlib1g-dev
   python3-torch python3-torchvision python3-onnx python3-numpy libopenblas0-pthread
   dataset-fashion-mnist libonnx-testdata
-  pybind11-dev python3-dev python3-pytest liblld-19-dev
+  pybind11-dev python3-dev python3-pytest python3-matplotlib python3-tqdm liblld-19-dev
 )
 
 deps() {

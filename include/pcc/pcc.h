@@ -106,6 +106,67 @@ int pcc_load_checkpoint(pcc_model *m, const char *path);
 int pcc_set_hyperparameter(pcc_model *m, const char *name, double value);
 const char *pcc_last_error(pcc_model *m);
 
+/* Queries: the same network as a generative model or an associative
+ * memory. Every input, the output and every hidden tensor is a value node;
+ * a query chooses at run time, by element masks, which are free and which
+ * are clamped, and relaxes the free ones with il dynamics (predictions
+ * recomputed from the values, whatever --algorithm the library trains
+ * with), x += rate * (-eps + sum_k J_k^T eps_k), inputs having no error of
+ * their own. With nothing free, masked or clamped this is pcc_train_step's
+ * il relaxation. Only libraries compiled with --queries=on answer; the
+ * others fail naming the flag (and have no hidden tensors).
+ *
+ *   inputs       the clamped inputs' values and the free ones' start
+ *   free_inputs  NULL (all clamped), or per input NULL (clamped) or an
+ *                element mask: 1 free, 0 clamped
+ *   target       the observed output values and where masked ones start;
+ *                NULL: nothing observed, the output starts at pcc_predict's
+ *   target_mask  NULL (all observed), or an element mask: 1 masked (free,
+ *                relaxed like a hidden value node), 0 observed (loss);
+ *                --loss=ce libraries need the whole target observed
+ *   clamp_*      num_clamps hidden tensors, by ONNX tensor name
+ *                (pcc_hidden_name), held at clamp_values; clamp_masks NULL
+ *                or per clamp NULL (the whole tensor) or 1 clamped, 0 free
+ *   steps, rate  0: the inference_steps and inference_rate hyper-parameters
+ *
+ * pcc_infer relaxes and writes the relaxed inputs (relaxed_inputs[i] may be
+ * NULL, or relaxed_inputs itself) and the output value node (output may be
+ * NULL: observed elements are the target, masked ones relaxed); stats get
+ * the observed loss at the start and the energy at the end. It changes no
+ * parameter, and leaves the gradient estimate at the relaxed state in
+ * pcc_param_grad (pcc_apply_gradients(m, NULL) applies it).
+ * pcc_train_query is pcc_infer followed by that update and the states'
+ * (batch normalisation) update, with pcc_train_step's guarantee on
+ * non-finite numbers: the latents of a generative model are inferred, then
+ * the parameters learn. */
+#ifndef PCC_QUERY_DEFINED
+#define PCC_QUERY_DEFINED
+typedef struct {
+  const float *const *inputs;
+  const float *const *free_inputs;
+  const float *target;
+  const float *target_mask;
+  int64_t num_clamps;
+  const char *const *clamp_names;
+  const float *const *clamp_values;
+  const float *const *clamp_masks;
+  int64_t steps;
+  double rate;
+} pcc_query;
+#endif
+int pcc_infer(pcc_model *m, const pcc_query *q, float *const *relaxed_inputs,
+              float *output, pcc_step_stats *stats);
+int pcc_train_query(pcc_model *m, const pcc_query *q,
+                    float *const *relaxed_inputs, float *output,
+                    pcc_step_stats *stats);
+/* The hidden tensors a query can clamp: every vertex output that has an
+ * ONNX tensor name (data-movement ops such as Reshape have no value node;
+ * clamp the tensor they read). */
+int64_t pcc_num_hidden(void);
+const char *pcc_hidden_name(int64_t i);
+int64_t pcc_hidden_rank(int64_t i);
+const int64_t *pcc_hidden_shape(int64_t i);
+
 #ifdef __cplusplus
 }
 #endif

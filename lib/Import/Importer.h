@@ -215,8 +215,14 @@ public:
   //===--- outputs ------------------------------------------------------===//
   void define(const onnx::NodeProto &node, Value v) { defineOutput(node, 0, v); }
   void defineOutput(const onnx::NodeProto &node, int k, Value v) {
-    if (wantsOutput(node, k))
-      values[node.output(k)] = Entry{v, std::nullopt};
+    if (!wantsOutput(node, k))
+      return;
+    values[node.output(k)] = Entry{v, std::nullopt};
+    // The op computing the output carries the tensor's name (queries clamp
+    // hidden tensors by it): NameLoc(tensor, NameLoc(node)).
+    Operation *def = v.getDefiningOp();
+    if (def && def->getLoc() == loc(node))
+      def->setLoc(NameLoc::get(b.getStringAttr(node.output(k)), loc(node)));
   }
   /// Output `k` is the same tensor as input `i`.
   void forward(const onnx::NodeProto &node, int i, int k = 0) {

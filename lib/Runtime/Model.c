@@ -1,20 +1,11 @@
 /* Model.c - the library ABI (pcc.h) on top of the compiled kernels. */
-#include "Runtime.h"
+#include "ModelImpl.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct pcc_rt_model {
-  float **params, **grads, **moments, **velocities;
-  /* The state, and where a training step writes the next state. */
-  float **states, **next_states;
-  double learning_rate, inference_rate;
-  int64_t inference_steps, adam_step;
-  char error[512];
-};
 
 int pcc_rt_fail(pcc_rt_model *m, const char *fmt, ...) {
   if (m) {
@@ -27,7 +18,7 @@ int pcc_rt_fail(pcc_rt_model *m, const char *fmt, ...) {
 }
 #define fail pcc_rt_fail
 
-static float **allocBuffers(const pcc_rt_tensors *t) {
+float **pcc_rt_alloc_buffers(const pcc_rt_tensors *t) {
   float **bufs = calloc((size_t)t->count + 1, sizeof(float *));
   if (!bufs)
     return NULL;
@@ -39,7 +30,7 @@ static float **allocBuffers(const pcc_rt_tensors *t) {
   return bufs;
 }
 
-static void freeBuffers(const pcc_rt_tensors *t, float **bufs) {
+void pcc_rt_free_buffers(const pcc_rt_tensors *t, float **bufs) {
   if (!bufs)
     return;
   for (int64_t i = 0; i < t->count; ++i)
@@ -58,12 +49,13 @@ static void copyInit(const pcc_rt_tensors *t, float **bufs) {
 void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m) {
   if (!m)
     return;
-  freeBuffers(&d->params, m->params);
-  freeBuffers(&d->params, m->grads);
-  freeBuffers(&d->params, m->moments);
-  freeBuffers(&d->params, m->velocities);
-  freeBuffers(&d->states, m->states);
-  freeBuffers(&d->states, m->next_states);
+  pcc_rt_free_buffers(&d->params, m->params);
+  pcc_rt_free_buffers(&d->params, m->grads);
+  pcc_rt_free_buffers(&d->params, m->moments);
+  pcc_rt_free_buffers(&d->params, m->velocities);
+  pcc_rt_free_buffers(&d->states, m->states);
+  pcc_rt_free_buffers(&d->states, m->next_states);
+  pcc_rt_free_query_buffers(d, m);
   free(m);
 }
 
@@ -71,12 +63,12 @@ pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d) {
   pcc_rt_model *m = calloc(1, sizeof *m);
   if (!m)
     return NULL;
-  m->params = allocBuffers(&d->params);
-  m->grads = allocBuffers(&d->params);
-  m->moments = allocBuffers(&d->params);
-  m->velocities = allocBuffers(&d->params);
-  m->states = allocBuffers(&d->states);
-  m->next_states = allocBuffers(&d->states);
+  m->params = pcc_rt_alloc_buffers(&d->params);
+  m->grads = pcc_rt_alloc_buffers(&d->params);
+  m->moments = pcc_rt_alloc_buffers(&d->params);
+  m->velocities = pcc_rt_alloc_buffers(&d->params);
+  m->states = pcc_rt_alloc_buffers(&d->states);
+  m->next_states = pcc_rt_alloc_buffers(&d->states);
   if (!m->params || !m->grads || !m->moments || !m->velocities ||
       !m->states || !m->next_states) {
     /* allocBuffers leaves partially filled arrays zeroed past the failure */
@@ -92,8 +84,8 @@ pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d) {
   return m;
 }
 
-static int checkInputs(const pcc_rt_desc *d, pcc_rt_model *m,
-                       const float *const *inputs) {
+int pcc_rt_check_inputs(const pcc_rt_desc *d, pcc_rt_model *m,
+                        const float *const *inputs) {
   if (!inputs)
     return fail(m, "inputs is NULL (expected an array of %lld pointers)",
                 (long long)d->num_inputs);
@@ -107,7 +99,7 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
                    const float *const *inputs, float *output) {
   if (!m)
     return 1;
-  if (checkInputs(d, m, inputs))
+  if (pcc_rt_check_inputs(d, m, inputs))
     return 1;
   if (!output)
     return fail(m, "output is NULL (expected %lld floats)",
@@ -115,8 +107,6 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
   d->predict(m->params, m->states, inputs, output);
   return 0;
 }
-
-#define UNCHANGED "parameters, optimizer state and states left unchanged"
 
 /* Fails (returns 1 with the message) when a trainable parameter's gradient
  * has an infinite or NaN element. */
@@ -206,7 +196,7 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
                  pcc_step_stats *stats, int update) {
   if (!m)
     return 1;
-  if (checkInputs(d, m, inputs))
+  if (pcc_rt_check_inputs(d, m, inputs))
     return 1;
   if (!target)
     return fail(m, "target is NULL (expected %lld floats)",
@@ -215,6 +205,13 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
   float loss = 0.0f, energy = 0.0f;
   d->train(m->params, m->states, inputs, target, steps,
            (float)m->inference_rate, m->grads, m->next_states, &loss, &energy);
+  return pcc_rt_finish_step(d, m, loss, energy, steps, stats,
+                            update ? PCC_RT_UPDATE : PCC_RT_CHECK_GRADIENTS);
+}
+
+int pcc_rt_finish_step(const pcc_rt_desc *d, pcc_rt_model *m, float loss,
+                       float energy, int64_t steps, pcc_step_stats *stats,
+                       pcc_rt_step_mode mode) {
   if (stats) {
     stats->loss = loss;
     stats->energy = energy;
@@ -225,7 +222,9 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
   if (!isfinite(energy))
     return fail(m, "the energy is not finite (%g); " UNCHANGED,
                 (double)energy);
-  if (!update)
+  if (mode == PCC_RT_REPORT)
+    return 0;
+  if (mode == PCC_RT_CHECK_GRADIENTS)
     return checkGradients(d, m, (const float *const *)m->grads);
   for (int64_t i = 0; i < d->states.count; ++i) {
     int64_t at = pcc_rt_first_nonfinite(m->next_states[i], d->states.sizes[i]);

@@ -19,7 +19,24 @@ typedef struct {
 } pcc_step_stats;
 #endif
 
+#ifndef PCC_QUERY_DEFINED
+#define PCC_QUERY_DEFINED
+typedef struct {
+  const float *const *inputs;
+  const float *const *free_inputs;
+  const float *target;
+  const float *target_mask;
+  int64_t num_clamps;
+  const char *const *clamp_names;
+  const float *const *clamp_values;
+  const float *const *clamp_masks;
+  int64_t steps;
+  double rate;
+} pcc_query;
+#endif
+
 typedef enum { PCC_RT_SGD = 0, PCC_RT_ADAM = 1 } pcc_rt_optimizer;
+typedef enum { PCC_RT_MSE = 0, PCC_RT_CE = 1 } pcc_rt_loss;
 
 typedef struct pcc_rt_model pcc_rt_model;
 
@@ -52,10 +69,23 @@ typedef struct pcc_rt_desc {
                 const float *const *inputs, const float *target,
                 int64_t steps, float rate, float *const *grads,
                 float *const *new_states, float *loss, float *energy);
+  /* Queries: the loss kind, the hidden tensors a query can clamp (no
+   * initial values), and the query kernel (argument order as
+   * pc-build-training's pcc_query). */
+  int64_t loss;
+  pcc_rt_tensors hidden;
+  void (*query)(float *const *params, float *const *states,
+                const float *const *inputs, const float *const *input_free,
+                const float *target, const float *target_mask,
+                const float *const *clamp_masks,
+                const float *const *clamp_values, int64_t steps, float rate,
+                float *const *relaxed_inputs, float *output,
+                float *const *grads, float *const *new_states, float *loss,
+                float *energy);
 } pcc_rt_desc;
 
 #if UINTPTR_MAX == UINT64_MAX
-_Static_assert(sizeof(pcc_rt_desc) == 192,
+_Static_assert(sizeof(pcc_rt_desc) == 256,
                "pcc_rt_desc must match %pcc.desc in lib/Target/Glue.cpp");
 #endif
 
@@ -65,6 +95,10 @@ int pcc_rt_predict(const pcc_rt_desc *d, pcc_rt_model *m,
                    const float *const *inputs, float *output);
 int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
                  const float *const *inputs, const float *target,
+                 pcc_step_stats *stats, int update);
+/* Query.c: pcc_infer (update 0) and pcc_train_query (update 1). */
+int pcc_rt_query(const pcc_rt_desc *d, pcc_rt_model *m, const pcc_query *q,
+                 float *const *relaxed_inputs, float *output,
                  pcc_step_stats *stats, int update);
 int pcc_rt_apply_gradients(const pcc_rt_desc *d, pcc_rt_model *m,
                            const float *const *grads);

@@ -43,8 +43,12 @@ struct FirstError {
           if (d.getSeverity() != DiagnosticSeverity::Error || !message.empty())
             return success();
           std::string where;
-          if (auto name = dyn_cast<NameLoc>(d.getLocation()))
+          if (auto name = dyn_cast<NameLoc>(d.getLocation())) {
+            // An op computing a node's output: NameLoc(tensor, NameLoc(node)).
+            if (auto node = dyn_cast<NameLoc>(name.getChildLoc()))
+              name = node;
             where = "node '" + name.getName().str() + "': ";
+          }
           message = where + d.str();
           std::replace(message.begin(), message.end(), '\n', ' ');
           return success();
@@ -385,6 +389,13 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
       info.fixedSteps = steps.getInt();
     if (auto depth = train->getAttrOfType<IntegerAttr>("pc.depth"))
       info.depth = depth.getInt();
+  }
+  if (auto query = module->lookupSymbol<func::FuncOp>("pcc_query")) {
+    info.queries = true;
+    for (unsigned i = 0; i < query.getNumArguments(); ++i)
+      if (auto name = query.getArgAttrOfType<StringAttr>(i, "pc.name"))
+        info.hidden.push_back(
+            tensorInfo(name.str(), query.getArgument(i).getType()));
   }
   if (o.emit == EmitKind::PCTrain)
     return printModule(*module, o.output, error);

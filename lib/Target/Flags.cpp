@@ -79,6 +79,7 @@ const char *const pcc::kCompileFlags[] = {"algorithm",
                                           "input-shape",
                                           "freeze",
                                           "output",
+                                          "queries",
                                           "prefix",
                                           "emit",
                                           "O",
@@ -132,6 +133,10 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
     }
     if (value.empty())
       return bad(error, "--freeze has an empty name");
+  } else if (flag == "queries") {
+    if (value != "on" && value != "off")
+      return bad(error, "--queries must be on or off, got '" + value + "'");
+    o.pc.queries = value == "on";
   } else if (flag == "output") {
     o.modelOutput = value;
   } else if (flag == "prefix") {

@@ -27,7 +27,7 @@ using namespace pcc;
 namespace {
 
 /// sizeof(pcc_rt_desc) on LP64 targets; Runtime.h asserts the same.
-constexpr uint64_t kDescSize = 192;
+constexpr uint64_t kDescSize = 256;
 
 /// An LLVM IR string constant's body, NUL-terminated.
 std::string irString(const std::string &s) {
@@ -171,21 +171,31 @@ std::vector<AbiFunction> abiFunctions(const ModelInfo &info) {
       {"compute_gradients", "i32", "ptr %m, ptr %in, ptr %t, ptr %s",
        "pcc_rt_train", "ptr, ptr, ptr, ptr, ptr, i32",
        desc + ", ptr %m, ptr %in, ptr %t, ptr %s, i32 0"},
+      {"infer", "i32", "ptr %m, ptr %q, ptr %in, ptr %out, ptr %s",
+       "pcc_rt_query", "ptr, ptr, ptr, ptr, ptr, ptr, i32",
+       desc + ", ptr %m, ptr %q, ptr %in, ptr %out, ptr %s, i32 0"},
+      {"train_query", "i32", "ptr %m, ptr %q, ptr %in, ptr %out, ptr %s",
+       "pcc_rt_query", "ptr, ptr, ptr, ptr, ptr, ptr, i32",
+       desc + ", ptr %m, ptr %q, ptr %in, ptr %out, ptr %s, i32 1"},
   };
-  // Field 3 of pcc_rt_desc is `params`, field 5 `states`.
+  // Field 3 of pcc_rt_desc is `params`, field 5 `states`, field 15
+  // `hidden`.
   for (auto [kind, field, count] :
        {std::tuple<std::string, int, size_t>{"param", 3, info.params.size()},
-        {"state", 5, info.states.size()}}) {
+        {"state", 5, info.states.size()},
+        {"hidden", 15, info.hidden.size()}}) {
     std::string table = "ptr getelementptr inbounds (%pcc.desc, ptr @desc, "
                         "i32 0, i32 " +
                         std::to_string(field) + ")";
-    fns.push_back({"num_" + kind + "s", "i64", "", "", "",
-                   std::to_string(count)});
+    fns.push_back({"num_" + kind + (kind == "hidden" ? "" : "s"), "i64", "", "",
+                   "", std::to_string(count)});
     for (const char *what : {"name", "rank", "shape"})
       fns.push_back({kind + "_" + what,
                      std::string(what) == "rank" ? "i64" : "ptr", "i64 %i",
                      std::string("pcc_rt_tensor_") + what, "ptr, i64",
                      table + ", i64 %i"});
+    if (kind == "hidden")
+      continue; // no data: a query gives the values it clamps
     fns.push_back({kind + "_data", "ptr", "ptr %m, i64 %i",
                    "pcc_rt_" + kind + "_data", "ptr, ptr, i64",
                    desc + ", ptr %m, i64 %i"});
@@ -222,7 +232,8 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
         "runtime.\n"
      << "%pcc.tensors = type { i64, ptr, ptr, ptr, ptr, ptr }\n"
      << "%pcc.desc = type { i64, ptr, i64, %pcc.tensors, ptr, %pcc.tensors, "
-        "ptr, i32, double, double, i64, i64, ptr, ptr }\n\n";
+        "ptr, i32, double, double, i64, i64, ptr, ptr, i64, %pcc.tensors, "
+        "ptr }\n\n";
   // Initial values: zero here, the bytes are set on the parsed module.
   for (auto [sym, data] : {std::pair<const char *, const std::vector<float> *>{
                                "initial_params", &info.initData},
@@ -232,6 +243,7 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
        << " x i8] zeroinitializer, align 64\n";
   std::string params = tensorTables(ir, "param", info.params, "@initial_params");
   std::string states = tensorTables(ir, "state", info.states, "@initial_states");
+  std::string hidden = tensorTables(ir, "hidden", info.hidden, "null");
   ir << "@param_trainable = private constant "
      << irArray("i8", info.params,
                 [](const TensorInfo &t) { return t.trainable ? "1" : "0"; })
@@ -250,7 +262,9 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
      << (o.optimizer == "adam" ? 1 : 0) << ", double "
      << irDouble(o.learningRate) << ", double " << irDouble(o.inferenceRate)
      << ", i64 " << o.inferenceSteps << ", i64 " << info.fixedSteps
-     << ", ptr @predict, ptr @train }\n\n";
+     << ", ptr @predict, ptr @train, i64 " << (o.pc.loss == "ce" ? 1 : 0)
+     << ", " << hidden << ", ptr " << (info.queries ? "@query" : "null")
+     << " }\n\n";
 
   // Kernel adapters, in the argument order of pc-entry-points.
   KernelCall predict, train;
@@ -270,6 +284,34 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
   train.memref("%energy", {});
   ir << predict.define("predict", "ptr %params, ptr %states, ptr %in, ptr %out",
                        p + "_kernel_predict");
+  if (info.queries) {
+    KernelCall query;
+    query.elements("%in", info.inputs);
+    query.elements("%free", info.inputs);
+    query.memref("%target", info.output.shape);
+    query.memref("%target_mask", info.output.shape);
+    for (size_t i = 0; i < info.hidden.size(); ++i) {
+      query.element("%clamp_masks", i, info.hidden[i].shape);
+      query.element("%clamp_values", i, info.hidden[i].shape);
+    }
+    query.elements("%params", info.params);
+    query.elements("%states", info.states);
+    query.scalar("i64", "%steps");
+    query.scalar("float", "%rate");
+    query.elements("%relaxed", info.inputs);
+    query.memref("%out", info.output.shape);
+    query.elements("%grads", info.params);
+    query.elements("%new_states", info.states);
+    query.memref("%loss", {});
+    query.memref("%energy", {});
+    ir << query.define("query",
+                       "ptr %params, ptr %states, ptr %in, ptr %free, ptr "
+                       "%target, ptr %target_mask, ptr %clamp_masks, ptr "
+                       "%clamp_values, i64 %steps, float %rate, ptr %relaxed, "
+                       "ptr %out, ptr %grads, ptr %new_states, ptr %loss, ptr "
+                       "%energy",
+                       p + "_kernel_query");
+  }
   ir << train.define("train",
                      "ptr %params, ptr %states, ptr %in, ptr %target, i64 "
                      "%steps, float %rate, ptr %grads, ptr %new_states, ptr "
@@ -316,8 +358,10 @@ pcc::buildGlueModule(const ModelInfo &info, const CompileOptions &o,
   glue->setTargetTriple(kernels.getTargetTriple());
 
   // The adapters' calls must match the kernels pc-entry-points made.
-  for (const char *kind : {"predict", "train"}) {
+  for (const char *kind : {"predict", "train", "query"}) {
     std::string name = o.prefix + "_kernel_" + kind;
+    if (!info.queries && std::string(kind) == "query")
+      continue;
     const llvm::Function *kernel = kernels.getFunction(name);
     if (!kernel || kernel->getFunctionType() !=
                        glue->getFunction(name)->getFunctionType()) {

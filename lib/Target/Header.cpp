@@ -48,6 +48,9 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
   j << "], \"states\": [";
   for (size_t i = 0; i < info.states.size(); ++i)
     j << (i ? ", " : "") << tensor(info.states[i]) << "}";
+  j << "], \"hidden\": [";
+  for (size_t i = 0; i < info.hidden.size(); ++i)
+    j << (i ? ", " : "") << tensor(info.hidden[i]) << "}";
   j << "], \"algorithm\": " << jsonString(o.pc.algorithm)
     << ", \"loss\": " << jsonString(o.pc.loss)
     << ", \"optimizer\": " << jsonString(o.optimizer)
@@ -85,10 +88,13 @@ std::string pcc::headerText(const ModelInfo &info, const CompileOptions &o) {
     << "const char *" << p << "_signature(void);\n"
     << p << "_model *" << p << "_create(void);\n"
     << "void " << p << "_destroy(" << p << "_model *m);\n"
-    << "int " << p << "_predict(" << p << "_model *m, const float *const *inputs, float *output);\n"
-    << "int " << p << "_train_step(" << p << "_model *m, const float *const *inputs,\n"
+    << "int " << p << "_predict(" << p
+    << "_model *m, const float *const *inputs, float *output);\n"
+    << "int " << p << "_train_step(" << p
+    << "_model *m, const float *const *inputs,\n"
     << "    const float *target, pcc_step_stats *stats);\n"
-    << "int " << p << "_compute_gradients(" << p << "_model *m, const float *const *inputs,\n"
+    << "int " << p << "_compute_gradients(" << p
+    << "_model *m, const float *const *inputs,\n"
     << "    const float *target, pcc_step_stats *stats);\n"
     << "int64_t " << p << "_num_params(void);\n"
     << "const char *" << p << "_param_name(int64_t i);\n"
@@ -101,14 +107,38 @@ std::string pcc::headerText(const ModelInfo &info, const CompileOptions &o) {
     << "int64_t " << p << "_state_rank(int64_t i);\n"
     << "const int64_t *" << p << "_state_shape(int64_t i);\n"
     << "float *" << p << "_state_data(" << p << "_model *m, int64_t i);\n"
-    << "int " << p << "_apply_gradients(" << p << "_model *m, const float *const *grads);\n"
+    << "int " << p << "_apply_gradients(" << p
+    << "_model *m, const float *const *grads);\n"
     << "int64_t " << p << "_optimizer_step(" << p << "_model *m);\n"
-    << "int " << p << "_set_optimizer_step(" << p << "_model *m, int64_t step);\n"
-    << "float *" << p << "_optimizer_state(" << p << "_model *m, int64_t i, int64_t which);\n"
-    << "int " << p << "_save_checkpoint(" << p << "_model *m, const char *path);\n"
-    << "int " << p << "_load_checkpoint(" << p << "_model *m, const char *path);\n"
-    << "int " << p << "_set_hyperparameter(" << p << "_model *m, const char *name, double value);\n"
+    << "int " << p << "_set_optimizer_step(" << p
+    << "_model *m, int64_t step);\n"
+    << "float *" << p << "_optimizer_state(" << p
+    << "_model *m, int64_t i, int64_t which);\n"
+    << "int " << p << "_save_checkpoint(" << p
+    << "_model *m, const char *path);\n"
+    << "int " << p << "_load_checkpoint(" << p
+    << "_model *m, const char *path);\n"
+    << "int " << p << "_set_hyperparameter(" << p
+    << "_model *m, const char *name, double value);\n"
     << "const char *" << p << "_last_error(" << p << "_model *m);\n\n"
+    << "#ifndef PCC_QUERY_DEFINED\n#define PCC_QUERY_DEFINED\n"
+    << "typedef struct {\n  const float *const *inputs;\n"
+    << "  const float *const *free_inputs;\n  const float *target;\n"
+    << "  const float *target_mask;\n  int64_t num_clamps;\n"
+    << "  const char *const *clamp_names;\n"
+    << "  const float *const *clamp_values;\n"
+    << "  const float *const *clamp_masks;\n  int64_t steps;\n"
+    << "  double rate;\n} pcc_query;\n#endif\n"
+    << "int " << p << "_infer(" << p << "_model *m, const pcc_query *q,\n"
+    << "    float *const *relaxed_inputs, float *output, pcc_step_stats "
+       "*stats);\n"
+    << "int " << p << "_train_query(" << p << "_model *m, const pcc_query *q,\n"
+    << "    float *const *relaxed_inputs, float *output, pcc_step_stats "
+       "*stats);\n"
+    << "int64_t " << p << "_num_hidden(void);\n"
+    << "const char *" << p << "_hidden_name(int64_t i);\n"
+    << "int64_t " << p << "_hidden_rank(int64_t i);\n"
+    << "const int64_t *" << p << "_hidden_shape(int64_t i);\n\n"
     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return h.str();
 }

@@ -36,6 +36,10 @@ struct ModelInfo {
   int64_t fixedSteps = 0;
   /// The longest distance of a vertex to the output, in vertices.
   int64_t depth = 0;
+  /// Whether the library has pcc_query, and the hidden tensors it can
+  /// clamp (by ONNX name), in the kernel's argument order.
+  bool queries = false;
+  std::vector<TensorInfo> hidden;
 };
 
 /// The library's glue in `kernels`' context: the exported ABI under

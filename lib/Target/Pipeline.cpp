@@ -60,6 +60,7 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   pc::PCBuildTrainingOptions build;
   build.algorithm = options.algorithm;
   build.loss = options.loss;
+  build.queries = options.queries;
   pm.addPass(pc::createPCBuildTraining(build));
   // Everything whose inputs are fixed during relaxation (for example the
   // prediction of a vertex whose parents are all clamped) leaves the loop.

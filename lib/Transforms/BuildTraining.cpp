@@ -60,9 +60,24 @@ public:
 
   void buildPredict(OpBuilder &b);
   LogicalResult buildTrain(OpBuilder &b);
+  LogicalResult buildQuery(OpBuilder &b);
 
 private:
   Location loc() const { return graphLoc; }
+
+  bool isInput(Value v) const {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && llvm::is_contained(info.inputs, arg);
+  }
+
+  /// The ONNX tensor name of a vertex's result, when the importer gave it
+  /// one (NameLoc(tensor, NameLoc(node))); empty otherwise.
+  static StringRef tensorName(Operation *v) {
+    auto name = dyn_cast<NameLoc>(v->getLoc());
+    if (!name || !isa<NameLoc>(name.getChildLoc()))
+      return {};
+    return name.getName().getValue();
+  }
 
   /// The vertex whose value node is `v`, or null.
   Operation *vertexOfValue(Value v) const {
@@ -79,7 +94,8 @@ private:
   /// given).
   void propagateOp(OpBuilder &b, Operation *orig, Operation *inst,
                    Value cotangent, Accumulator *toValues,
-                   Accumulator &toWiring, Accumulator *toParams) {
+                   Accumulator &toWiring, Accumulator *toParams,
+                   Accumulator *toInputs) {
     auto iface = cast<LocalDerivativeOpInterface>(inst);
     for (auto [index, operand] : llvm::enumerate(orig->getOperands())) {
       if (Operation *parent = vertexOfValue(operand)) {
@@ -92,6 +108,11 @@ private:
       if (def && info.isWiring(def)) {
         toWiring.add(b, loc(), operand,
                      iface.buildOperandVJP(b, index, cotangent));
+        continue;
+      }
+      if (toInputs && isInput(operand)) {
+        toInputs->add(b, loc(), operand,
+                      iface.buildOperandVJP(b, index, cotangent));
         continue;
       }
       // Clamped inputs, constants, state and frozen parameters learn
@@ -110,7 +131,8 @@ private:
   void propagateAll(OpBuilder &b,
                     llvm::function_ref<Operation *(Operation *)> instOf,
                     llvm::function_ref<Value(Operation *)> epsOf,
-                    Accumulator *toValues, Accumulator *toParams) {
+                    Accumulator *toValues, Accumulator *toParams,
+                    Accumulator *toInputs = nullptr) {
     Accumulator wiringAdjoint;
     for (Operation *op : llvm::reverse(info.activeOps)) {
       Value cotangent = info.isWiring(op)
@@ -118,7 +140,7 @@ private:
                             : epsOf(op);
       if (cotangent)
         propagateOp(b, op, instOf(op), cotangent, toValues, wiringAdjoint,
-                    toParams);
+                    toParams, toInputs);
     }
   }
 
@@ -469,6 +491,224 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
   return success();
 }
 
+/// Queries: the relaxation of the energy with any inputs free, the output
+/// partially observed and hidden tensors clamped, chosen at run time by
+/// element masks, always with il dynamics (predictions recomputed from the
+/// values: what makes the network a generative model and an associative
+/// memory, whatever the training algorithm). Every input, the output and
+/// every hidden vertex is a value node; a mask multiplies its update:
+///
+///   x += rate * free ⊙ (-eps + sum_k J^T eps_k)
+///
+/// Inputs have no prediction (no own error); the output's observed
+/// elements keep the loss's error, its free (masked) elements the error of
+/// a hidden value node, so that with no mask this is pcc_train's il
+/// relaxation exactly. Arguments: inputs, their free masks, target, target
+/// mask (1: masked, free), a clamp mask (1: clamped) and clamp values per
+/// named hidden vertex, params, states, steps, rate. Results: the relaxed
+/// inputs, the output value node, the gradients at the relaxed state, the
+/// states after the step, the loss at the start and the energy at the end.
+LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
+  Value out = info.outputVertex->getResult(0);
+  auto outType = cast<RankedTensorType>(out.getType());
+  auto scalarType = RankedTensorType::get({}, b.getF32Type());
+  SmallVector<Operation *> clampable;
+  for (Operation *v : hidden)
+    if (!tensorName(v).empty())
+      clampable.push_back(v);
+
+  SmallVector<Type> args, results;
+  for (BlockArgument a : info.inputs)
+    args.push_back(a.getType());
+  for (BlockArgument a : info.inputs)
+    args.push_back(a.getType()); // free mask
+  args.push_back(outType);       // target (initial value where masked)
+  args.push_back(outType);       // target mask
+  for (Operation *v : clampable) {
+    args.push_back(v->getResult(0).getType()); // clamp mask
+    args.push_back(v->getResult(0).getType()); // clamp value
+  }
+  for (auto group : {ArrayRef(info.params), ArrayRef(info.states)})
+    for (BlockArgument a : group)
+      args.push_back(a.getType());
+  args.push_back(b.getIndexType());
+  args.push_back(b.getF32Type());
+  for (BlockArgument a : info.inputs)
+    results.push_back(a.getType());
+  results.push_back(outType);
+  for (auto group : {ArrayRef(info.params), ArrayRef(info.states)})
+    for (BlockArgument a : group)
+      results.push_back(a.getType());
+  results.push_back(scalarType);
+  results.push_back(scalarType);
+  auto func = b.create<func::FuncOp>(loc(), "pcc_query",
+                                     b.getFunctionType(args, results));
+  func->setAttr("pc.entry", b.getUnitAttr());
+  for (auto [i, v] : llvm::enumerate(clampable))
+    func.setArgAttr(2 * info.inputs.size() + 2 + 2 * i, "pc.name",
+                    b.getStringAttr(tensorName(v)));
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  IRMapping fwd;
+  unsigned n = 0;
+  mapArgs(fwd, info.inputs, entry, n);
+  SmallVector<Value> inputFree;
+  for (size_t i = 0; i < info.inputs.size(); ++i)
+    inputFree.push_back(entry->getArgument(n++));
+  Value target = entry->getArgument(n++);
+  Value outFree = entry->getArgument(n++);
+  llvm::DenseMap<Operation *, std::pair<Value, Value>> clamp;
+  for (Operation *v : clampable) {
+    Value mask = entry->getArgument(n++);
+    clamp[v] = {mask, entry->getArgument(n++)};
+  }
+  mapArgs(fwd, info.params, entry, n);
+  mapArgs(fwd, info.states, entry, n);
+  Value steps = entry->getArgument(n++);
+  Value rate = entry->getArgument(n++);
+
+  cloneForward(b, info, fwd, /*predicting=*/false);
+  FailureOr<SmallVector<Value>> newStates = stateUpdates(b, fwd);
+  if (failed(newStates))
+    return failure();
+  auto ones = [&](Type t) -> Value {
+    return b.create<arith::ConstantOp>(
+        loc(), DenseElementsAttr::get(cast<RankedTensorType>(t),
+                                      b.getF32FloatAttr(1.0f)));
+  };
+  auto mul = [&](OpBuilder &b, Value x, Value y) -> Value {
+    return b.create<MulOp>(loc(), x.getType(), x, y);
+  };
+  auto sub = [&](OpBuilder &b, Value x, Value y) -> Value {
+    return b.create<SubOp>(loc(), x.getType(), x, y);
+  };
+  auto add = [&](OpBuilder &b, Value x, Value y) -> Value {
+    return b.create<AddOp>(loc(), x.getType(), x, y);
+  };
+  Value observed = sub(b, ones(outType), outFree);
+  // The observed part of the loss, and the output's error: the loss error
+  // where observed, a value node's error where free.
+  auto observedLoss = [&](OpBuilder &b, Value mu, Value x) -> Value {
+    return b.create<LossOp>(loc(), scalarType, mul(b, observed, mu),
+                            mul(b, observed, x), loss);
+  };
+  auto outputError = [&](OpBuilder &b, Value mu, Value x) -> Value {
+    Value lossError = b.create<LossErrorOp>(loc(), outType, mu, x, loss);
+    Value valueError = b.create<ErrorOp>(loc(), x, mu);
+    return add(b, mul(b, observed, lossError), mul(b, outFree, valueError));
+  };
+  Value loss0 = observedLoss(b, fwd.lookup(out), target);
+
+  // Carried: inputs, hidden values (clamped elements set to their clamp
+  // value), the output value node.
+  SmallVector<Value> init;
+  for (BlockArgument a : info.inputs)
+    init.push_back(fwd.lookup(a));
+  llvm::DenseMap<Operation *, Value> hiddenFree;
+  for (Operation *v : hidden) {
+    Value mu = fwd.lookup(v->getResult(0));
+    auto it = clamp.find(v);
+    if (it == clamp.end()) {
+      init.push_back(mu);
+      continue;
+    }
+    auto [mask, value] = it->second;
+    init.push_back(add(b, mu, mul(b, mask, sub(b, value, mu))));
+    hiddenFree[v] = sub(b, ones(mask.getType()), mask);
+  }
+  init.push_back(target);
+  size_t numInputs = info.inputs.size();
+  Value rateTensor =
+      b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
+
+  struct State {
+    llvm::DenseMap<Operation *, Operation *> inst;
+    llvm::DenseMap<Operation *, Value> eps;
+    Value muOut, xOut;
+  };
+  auto evaluate = [&](OpBuilder &b, ValueRange cur) {
+    State s;
+    IRMapping map = fwd;
+    for (auto [a, x] : llvm::zip(info.inputs, cur.take_front(numInputs)))
+      map.map(a, x);
+    for (auto [v, x] : llvm::zip(hidden, cur.drop_front(numInputs)))
+      map.map(valueNode[v].getResult(), x);
+    for (Operation *op : info.activeOps) {
+      Operation *i = b.clone(*op, map);
+      i->removeAttr("pc.vertex");
+      i->removeAttr("pc.output");
+      map.map(op->getResult(0), i->getResult(0));
+      s.inst[op] = i;
+    }
+    for (auto [v, x] : llvm::zip(hidden, cur.drop_front(numInputs)))
+      s.eps[v] = b.create<ErrorOp>(loc(), x, s.inst[v]->getResult(0));
+    s.muOut = s.inst[info.outputVertex]->getResult(0);
+    s.xOut = cur.back();
+    s.eps[info.outputVertex] = outputError(b, s.muOut, s.xOut);
+    return s;
+  };
+  auto propagate = [&](OpBuilder &b, State &s, Accumulator *toValues,
+                       Accumulator *toParams, Accumulator *toInputs) {
+    propagateAll(
+        b, [&](Operation *op) { return s.inst.lookup(op); },
+        [&](Operation *v) { return s.eps.lookup(v); }, toValues, toParams,
+        toInputs);
+  };
+  auto stepBy = [&](OpBuilder &b, Value x, Value free, Value d) -> Value {
+    Value step = b.create<MulOp>(loc(), d.getType(), rateTensor, d);
+    if (free)
+      step = mul(b, free, step);
+    return add(b, x, step);
+  };
+
+  Value zero = b.create<arith::ConstantIndexOp>(loc(), 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
+  auto loop = b.create<scf::ForOp>(
+      loc(), zero, steps, one, init,
+      [&](OpBuilder &lb, Location, Value, ValueRange cur) {
+        State s = evaluate(lb, cur);
+        Accumulator drive, inputDrive;
+        propagate(lb, s, &drive, nullptr, &inputDrive);
+        SmallVector<Value> next;
+        for (auto [i, a] : llvm::enumerate(info.inputs)) {
+          Value d = inputDrive.lookup(a);
+          // An input nothing depends on stays where it is.
+          next.push_back(d ? stepBy(lb, cur[i], inputFree[i], d) : cur[i]);
+        }
+        for (auto [v, x] : llvm::zip(hidden, cur.drop_front(numInputs))) {
+          Value sum = drive.lookup(v->getResult(0));
+          Value d = sum ? sub(lb, sum, s.eps[v])
+                        : lb.create<NegOp>(loc(), s.eps[v]).getResult();
+          next.push_back(stepBy(lb, x, hiddenFree.lookup(v), d));
+        }
+        // The output's free elements: -eps of a value node with no child.
+        next.push_back(stepBy(lb, s.xOut, outFree, sub(lb, s.muOut, s.xOut)));
+        lb.create<scf::YieldOp>(loc(), next);
+      });
+
+  State s = evaluate(b, loop.getResults());
+  Accumulator paramAdj;
+  propagate(b, s, nullptr, &paramAdj, nullptr);
+  Value energy = observedLoss(b, s.muOut, s.xOut);
+  energy = addScalars(b, energy,
+                      halfSqNorm(b, mul(b, outFree, sub(b, s.xOut, s.muOut))));
+  for (Operation *v : hidden)
+    energy = addScalars(b, energy, halfSqNorm(b, s.eps[v]));
+  FailureOr<SmallVector<Value>> grads = parameterGradients(b, paramAdj, fwd);
+  if (failed(grads))
+    return failure();
+  SmallVector<Value> rets(loop.getResults().take_front(numInputs));
+  rets.push_back(s.xOut);
+  rets.append(*grads);
+  rets.append(*newStates);
+  rets.push_back(loss0);
+  rets.push_back(energy);
+  b.create<func::ReturnOp>(loc(), rets);
+  return success();
+}
+
 namespace {
 struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
   using PCBuildTrainingBase::PCBuildTrainingBase;
@@ -511,7 +751,8 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
     b.setInsertionPointToEnd(module.getBody());
     TrainingBuilder builder(*info, *alg, *lossKind);
     builder.buildPredict(b);
-    if (failed(builder.buildTrain(b)))
+    if (failed(builder.buildTrain(b)) ||
+        (queries && failed(builder.buildQuery(b))))
       return signalPassFailure();
     func->erase();
   }

@@ -36,9 +36,19 @@ StepStats.__doc__ = """What one train_step or gradients call reports.
 loss: the loss at the forward pass (mean over the batch); energy: the
 free energy after relaxation; steps: the inference steps run."""
 
+QueryResult = collections.namedtuple("QueryResult",
+                                     "inputs output loss energy steps")
+QueryResult.__doc__ = """What infer() returns.
+
+inputs: name -> the relaxed value of every input (clamped ones unchanged);
+output: the output value node (observed elements are the target, masked
+ones relaxed); loss: the observed loss at the start; energy: the free
+energy after relaxation; steps: the inference steps run."""
+
 HYPERPARAMETERS = ("learning_rate", "inference_rate", "inference_steps")
 
-__all__ = ["compile", "load", "Model", "StepStats", "Error", "HYPERPARAMETERS"]
+__all__ = ["compile", "load", "Model", "StepStats", "QueryResult", "Error",
+           "HYPERPARAMETERS"]
 
 
 def _flag_value(name, value):
@@ -66,6 +76,11 @@ def _driver_flags(options):
         if flag == "freeze":
             names = [value] if isinstance(value, str) else list(value)
             flags += [("freeze", str(n)) for n in names]
+        elif flag == "queries":
+            if not isinstance(value, bool):
+                raise TypeError("compile(): queries must be True or False, "
+                                "got %r" % (value,))
+            flags.append(("queries", "on" if value else "off"))
         elif flag == "input-shape":
             if not isinstance(value, dict):
                 raise TypeError("compile(): input_shape must be a dict of "
@@ -218,12 +233,15 @@ class Model:
         self._trainable = {p["name"]: p.get("trainable", True)
                            for p in sig["params"]}
         self._state_names = [s["name"] for s in sig.get("states", [])]
+        self._hidden = collections.OrderedDict(
+            (h["name"], tuple(h["shape"])) for h in sig.get("hidden", []))
         self._hyper = dict(sig["hyperparameters"])
         #: name -> writable view of the parameter (live: the next call sees
         #: writes, and the view sees every update).
         self.params = collections.OrderedDict(
             (n, self._m.param(i)) for i, n in enumerate(self._param_names))
         self.last_stats = None
+        self.last_query = None
 
     def __repr__(self):
         return "<pcc.Model %s: %s, %s, inputs %s -> %s>" % (
@@ -278,12 +296,149 @@ class Model:
         self._m.predict(xs, out)
         return out
 
-    def train_step(self, *args, target=None):
+    def train_step(self, *args, target=None, free=None, target_mask=None,
+                   clamp=None):
         """train_step(x1, ..., target): relax, then update the parameters
-        (and batch-norm state). Returns StepStats."""
-        xs, t = self._split_target(args, target, "train_step")
-        self.last_stats = StepStats(*self._m.train(xs, t, True))
+        (and batch-norm state). Returns StepStats.
+
+        With free, target_mask or clamp (as for infer), the relaxation is
+        that query's: ``m.train_step(z0, img, free=["z"])`` infers the
+        latent z from z0, then the parameters learn; the query's result is
+        in last_query."""
+        if free is None and target_mask is None and clamp is None:
+            xs, t = self._split_target(args, target, "train_step")
+            self.last_stats = StepStats(*self._m.train(xs, t, True))
+            return self.last_stats
+        if target is None:
+            if not args:
+                raise TypeError("train_step() needs the inputs and a target")
+            args, target = args[:-1], args[-1]
+        r = self._query("train_step", args, None, free, target, target_mask,
+                        clamp, 0, 0.0, True)
+        self.last_stats = StepStats(r.loss, r.energy, r.steps)
         return self.last_stats
+
+    def infer(self, *args, inputs=None, free=None, target=None,
+              target_mask=None, clamp=None, steps=0, rate=0.0):
+        """Relax the network with any inputs free, the target partly or
+        wholly masked and hidden tensors clamped; changes no parameter.
+
+        inputs: the inputs, positionally or as ``inputs={name: array}``; a
+        free input left out starts at zero. free: names of free inputs, or
+        name -> element mask (1 free, 0 clamped). target: the observed
+        output and where masked elements start (None: nothing observed, the
+        output starts at the prediction). target_mask: 1 where the target
+        is masked (free), 0 where observed. clamp: hidden tensor name (see
+        ``hidden``) -> values, or -> (values, mask) with 1 where clamped.
+        steps, rate: 0 for the model's inference_steps and inference_rate.
+        Returns QueryResult; the gradient estimate at the relaxed state is
+        left for apply_gradients()."""
+        r = self._query("infer", args, inputs, free, target, target_mask,
+                        clamp, steps, rate, False)
+        self.last_stats = StepStats(r.loss, r.energy, r.steps)
+        return r
+
+    @property
+    def hidden(self):
+        """name -> shape of every hidden tensor a query can clamp."""
+        return collections.OrderedDict(self._hidden)
+
+    def _mask(self, what, name, value, shape):
+        a = self._check(what, name, value, shape)
+        if not np.all((a == 0) | (a == 1)):
+            raise ValueError("%s %r must hold only 0 and 1" % (what, name))
+        return a
+
+    def _query(self, call, args, inputs, free, target, target_mask, clamp,
+               steps, rate, update):
+        names = [n for n, _ in self._inputs]
+        free = {} if free is None else free
+        if isinstance(free, str):
+            free = [free]
+        if not isinstance(free, dict):
+            free = {n: None for n in free}
+        unknown = [n for n in free if n not in names]
+        if unknown:
+            raise KeyError("%s(): free=%r names no input (inputs: %s)" % (
+                call, unknown[0], ", ".join(names)))
+        if inputs is not None:
+            if args:
+                raise TypeError("%s(): give the inputs positionally or as "
+                                "inputs=, not both" % call)
+            if not isinstance(inputs, dict):
+                raise TypeError("%s(): inputs= must be a dict of input name "
+                                "-> array" % call)
+            bad = [n for n in inputs if n not in names]
+            if bad:
+                raise KeyError("%s(): inputs=%r names no input (inputs: %s)"
+                               % (call, bad[0], ", ".join(names)))
+            args = []
+            for n, shape in self._inputs:
+                if n in inputs:
+                    args.append(inputs[n])
+                elif n in free:
+                    args.append(np.zeros(shape, np.float32))
+                else:
+                    raise TypeError("%s(): input %r is clamped but not given"
+                                    % (call, n))
+        xs = self._checked_inputs(args, call)
+        free_masks = []
+        for (n, shape) in self._inputs:
+            if n not in free:
+                free_masks.append(None)
+            elif free[n] is None:
+                free_masks.append(np.ones(shape, np.float32))
+            else:
+                free_masks.append(self._mask("free mask", n, free[n], shape))
+        out_shape = self._output[1]
+        if target is not None:
+            target = self._check("target", "target", target, out_shape)
+        if target_mask is not None:
+            if target is None:
+                raise TypeError("%s(): target_mask needs a target (it holds "
+                                "the observed values and where masked ones "
+                                "start)" % call)
+            target_mask = self._mask("target_mask", "target", target_mask,
+                                     out_shape)
+        clamp = clamp or {}
+        if not isinstance(clamp, dict):
+            raise TypeError("%s(): clamp= must be a dict of hidden tensor "
+                            "name -> values or (values, mask)" % call)
+        clamp_names, clamp_values, clamp_masks = [], [], []
+        for n, v in clamp.items():
+            if n not in self._hidden:
+                where = ("an input: free it with free=" if n in names else
+                         "the output: use target= and target_mask="
+                         if n == self._output[0] else "not a hidden tensor")
+                raise KeyError("%s(): clamp=%r is %s (hidden tensors: %s)"
+                               % (call, n, where,
+                                  ", ".join(self._hidden) or "none"))
+            mask = None
+            if isinstance(v, tuple):
+                if len(v) != 2:
+                    raise TypeError("%s(): clamp[%r] must be values or "
+                                    "(values, mask)" % (call, n))
+                v, mask = v
+            shape = self._hidden[n]
+            clamp_names.append(n)
+            clamp_values.append(self._check("clamp", n, v, shape))
+            clamp_masks.append(None if mask is None else
+                               self._mask("clamp mask", n, mask, shape))
+        if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+            raise ValueError("%s(): steps must be a whole number >= 0 (0: the "
+                             "model's inference_steps), got %r" % (call, steps))
+        if not np.isfinite(rate) or rate < 0:
+            raise ValueError("%s(): rate must be finite and >= 0 (0: the "
+                             "model's inference_rate), got %r" % (call, rate))
+        relaxed = [np.empty(shape, np.float32) for _, shape in self._inputs]
+        output = np.empty(out_shape, np.float32)
+        loss, energy, steps_run = self._m.query(
+            xs, free_masks, target, target_mask, clamp_names, clamp_values,
+            clamp_masks, int(steps), float(rate), update, relaxed, output)
+        r = QueryResult(collections.OrderedDict(zip(names, relaxed)), output,
+                        loss, energy, steps_run)
+        self.last_query = r
+        return r
 
     def gradients(self, *args, target=None):
         """gradients(x1, ..., target): the parameter gradients the algorithm
@@ -293,6 +448,13 @@ class Model:
         self.last_stats = StepStats(*self._m.train(xs, t, False))
         return collections.OrderedDict(
             (n, self._m.grad(i)) for i, n in enumerate(self._param_names))
+
+    @property
+    def grads(self):
+        """name -> copy of the gradient estimate the last gradients(),
+        train_step() or infer() computed (torch's .grad sign)."""
+        return collections.OrderedDict(
+            (n, self._m.grad(i).copy()) for i, n in enumerate(self._param_names))
 
     def apply_gradients(self, grads=None):
         """One optimizer update along ``grads`` (name -> array; frozen

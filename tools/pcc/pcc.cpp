@@ -71,6 +71,13 @@ static cl::list<std::string>
            cl::desc("Initializers to keep at their values, not trained "
                     "(comma-separated names; repeatable)"),
            cl::value_desc("names"), cl::CommaSeparated, cl::cat(category));
+static cl::opt<std::string> queries(
+    "queries",
+    cl::desc("on: the library also answers queries (pcc_infer, "
+             "pcc_train_query: free inputs, a masked target, clamped hidden "
+             "tensors); off (default): about half the compile time, and the "
+             "query functions fail"),
+    cl::init("off"), cl::cat(category));
 static cl::opt<std::string> output(
     "output",
     cl::desc("The ONNX tensor to compile as the model output (default: the "
@@ -165,7 +172,8 @@ int main(int argc, char **argv) {
             set("inference-rate", inferenceRate) &&
             set("learning-rate", learningRate) && set("optimizer", optimizer) &&
             set("output", output) && set("batch", batch) &&
-            set("prefix", prefix) && set("emit", emit) &&
+            set("queries", queries) && set("prefix", prefix) &&
+            set("emit", emit) &&
             set("O", std::to_string(static_cast<int>(optLevel.getValue()))) &&
             (checkpoint.empty() || set("checkpoint", checkpoint)) &&
             set("mcpu", codegen::getMCPU()) && set("mtriple", mtriple);

@@ -15,6 +15,7 @@ namespace pcc {
 struct PCOptions {
   std::string algorithm = "il";
   std::string loss = "mse";
+  bool queries = false; // also build pcc_query (pcc_infer, pcc_train_query)
 };
 
 /// pc-insert-nodes, pc-build-training, then clean-up and hoisting of what

@@ -21,8 +21,8 @@ def PCInsertNodes : Pass<"pc-insert-nodes", "mlir::ModuleOp"> {
 def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
   let summary = "Build the relaxation loop and the local learning rules";
   let description = [{
-    From the `pc.graph` function with value and error nodes, builds two entry
-    functions: `pcc_predict(inputs..., params...) -> output` and
+    From the `pc.graph` function with value and error nodes, builds the entry
+    functions `pcc_predict(inputs..., params...) -> output` and
     `pcc_train(inputs..., target, params..., steps, rate) -> (grads..., loss,
     energy)`. The inference dynamics and the parameter gradients use only
     `LocalDerivativeOpInterface`:
@@ -35,12 +35,21 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
     at the step equal to its distance from the output; `bp` is reverse-mode
     differentiation of the same graph (the control). Steps and rate are
     run-time arguments for `il` and `fpa`.
+
+    With `queries` it also builds `pcc_query`, the il
+    relaxation with run-time element masks: inputs free (relaxed like value
+    nodes, from the given values), the target masked (masked elements are
+    free value nodes), and every hidden vertex that has an ONNX tensor name
+    clamped (its arguments carry that name as `pc.name`).
   }];
   let options = [
     Option<"algorithm", "algorithm", "std::string", /*default=*/"\"il\"",
            "il, fpa, zil or bp">,
     Option<"loss", "loss", "std::string", /*default=*/"\"mse\"",
            "mse or ce (softmax cross-entropy)">,
+    Option<"queries", "queries", "bool", /*default=*/"false",
+           "also build pcc_query: relaxation with free inputs, a masked "
+           "target and clamped hidden tensors">,
   ];
   let dependentDialects = ["mlir::pc::PCDialect", "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect",
