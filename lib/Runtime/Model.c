@@ -18,7 +18,7 @@ int pcc_rt_fail(pcc_rt_model *m, const char *fmt, ...) {
 }
 #define fail pcc_rt_fail
 
-float **pcc_rt_alloc_buffers(const pcc_rt_tensors *t) {
+static float **allocBuffers(const pcc_rt_tensors *t) {
   float **bufs = calloc((size_t)t->count + 1, sizeof(float *));
   if (!bufs)
     return NULL;
@@ -30,7 +30,7 @@ float **pcc_rt_alloc_buffers(const pcc_rt_tensors *t) {
   return bufs;
 }
 
-void pcc_rt_free_buffers(const pcc_rt_tensors *t, float **bufs) {
+static void freeBuffers(const pcc_rt_tensors *t, float **bufs) {
   if (!bufs)
     return;
   for (int64_t i = 0; i < t->count; ++i)
@@ -49,12 +49,12 @@ static void copyInit(const pcc_rt_tensors *t, float **bufs) {
 void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m) {
   if (!m)
     return;
-  pcc_rt_free_buffers(&d->params, m->params);
-  pcc_rt_free_buffers(&d->params, m->grads);
-  pcc_rt_free_buffers(&d->params, m->moments);
-  pcc_rt_free_buffers(&d->params, m->velocities);
-  pcc_rt_free_buffers(&d->states, m->states);
-  pcc_rt_free_buffers(&d->states, m->next_states);
+  freeBuffers(&d->params, m->params);
+  freeBuffers(&d->params, m->grads);
+  freeBuffers(&d->params, m->moments);
+  freeBuffers(&d->params, m->velocities);
+  freeBuffers(&d->states, m->states);
+  freeBuffers(&d->states, m->next_states);
   pcc_rt_free_query_buffers(d, m);
   free(m);
 }
@@ -63,12 +63,12 @@ pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d) {
   pcc_rt_model *m = calloc(1, sizeof *m);
   if (!m)
     return NULL;
-  m->params = pcc_rt_alloc_buffers(&d->params);
-  m->grads = pcc_rt_alloc_buffers(&d->params);
-  m->moments = pcc_rt_alloc_buffers(&d->params);
-  m->velocities = pcc_rt_alloc_buffers(&d->params);
-  m->states = pcc_rt_alloc_buffers(&d->states);
-  m->next_states = pcc_rt_alloc_buffers(&d->states);
+  m->params = allocBuffers(&d->params);
+  m->grads = allocBuffers(&d->params);
+  m->moments = allocBuffers(&d->params);
+  m->velocities = allocBuffers(&d->params);
+  m->states = allocBuffers(&d->states);
+  m->next_states = allocBuffers(&d->states);
   if (!m->params || !m->grads || !m->moments || !m->velocities ||
       !m->states || !m->next_states) {
     /* allocBuffers leaves partially filled arrays zeroed past the failure */

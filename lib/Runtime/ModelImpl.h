@@ -27,8 +27,6 @@ struct pcc_rt_model {
 
 #define UNCHANGED "parameters, optimizer state and states left unchanged"
 
-float **pcc_rt_alloc_buffers(const pcc_rt_tensors *t);
-void pcc_rt_free_buffers(const pcc_rt_tensors *t, float **bufs);
 void pcc_rt_free_query_buffers(const pcc_rt_desc *d, pcc_rt_model *m);
 int pcc_rt_check_inputs(const pcc_rt_desc *d, pcc_rt_model *m,
                         const float *const *inputs);
