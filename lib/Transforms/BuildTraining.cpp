@@ -241,8 +241,27 @@ private:
   }
 
   Value halfSqNorm(OpBuilder &b, Value v) {
-    return b.create<HalfSqNormOp>(
-        loc(), RankedTensorType::get({}, b.getF32Type()), v);
+    return b.create<HalfSqNormOp>(loc(),
+                                  RankedTensorType::get({}, b.getF32Type()), v);
+  }
+  /// il's predictions: a clone of every active op at the values `map`
+  /// gives (value nodes mapped to the carried values), recorded in `inst`.
+  void clonePredictions(OpBuilder &b, IRMapping &map,
+                        llvm::DenseMap<Operation *, Operation *> &inst) {
+    for (Operation *op : info.activeOps) {
+      Operation *i = b.clone(*op, map);
+      i->removeAttr("pc.vertex");
+      i->removeAttr("pc.output");
+      map.map(op->getResult(0), i->getResult(0));
+      inst[op] = i;
+    }
+  }
+  /// -dF/dx of a hidden value node: its children's drive sum_k J_k^T eps_k
+  /// (null when nothing reads it) minus its own error.
+  Value valueDrift(OpBuilder &b, Value drive, Value eps) {
+    return drive
+               ? b.create<SubOp>(loc(), drive.getType(), drive, eps).getResult()
+               : b.create<NegOp>(loc(), eps).getResult();
   }
   Value addScalars(OpBuilder &b, Value a, Value c) {
     return b.create<AddOp>(loc(), a.getType(), a, c);
@@ -424,19 +443,14 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     auto evaluate = [&](OpBuilder &b, ValueRange cur,
                         llvm::DenseMap<Operation *, Operation *> &inst,
                         llvm::DenseMap<Operation *, Value> &eps) {
-      IRMapping map = fwd;
-      if (!heldPredictions)
+      if (heldPredictions) {
+        for (Operation *op : info.activeOps)
+          inst[op] = fwdInst(op);
+      } else {
+        IRMapping map = fwd;
         for (auto [v, x] : llvm::zip(hidden, cur))
           map.map(valueNode[v].getResult(), x);
-      for (Operation *op : info.activeOps) {
-        Operation *i = fwdInst(op);
-        if (!heldPredictions) {
-          i = b.clone(*op, map);
-          i->removeAttr("pc.vertex");
-          i->removeAttr("pc.output");
-          map.map(op->getResult(0), i->getResult(0));
-        }
-        inst[op] = i;
+        clonePredictions(b, map, inst);
       }
       for (auto [v, state] : llvm::zip(hidden, cur))
         eps[v] = heldPredictions
@@ -458,10 +472,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
               [&](Operation *v) { return eps.lookup(v); }, &drive, nullptr);
           SmallVector<Value> next;
           for (auto [v, state] : llvm::zip(hidden, cur)) {
-            Value s = drive.lookup(v->getResult(0));
-            Value d = s ? lb.create<SubOp>(loc(), s.getType(), s, eps[v])
-                              .getResult()
-                        : lb.create<NegOp>(loc(), eps[v]).getResult();
+            Value d = valueDrift(lb, drive.lookup(v->getResult(0)), eps[v]);
             Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
             next.push_back(
                 lb.create<AddOp>(loc(), state.getType(), state, step));
@@ -635,13 +646,7 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
       map.map(a, x);
     for (auto [v, x] : llvm::zip(hidden, cur.drop_front(numInputs)))
       map.map(valueNode[v].getResult(), x);
-    for (Operation *op : info.activeOps) {
-      Operation *i = b.clone(*op, map);
-      i->removeAttr("pc.vertex");
-      i->removeAttr("pc.output");
-      map.map(op->getResult(0), i->getResult(0));
-      s.inst[op] = i;
-    }
+    clonePredictions(b, map, s.inst);
     for (auto [v, x] : llvm::zip(hidden, cur.drop_front(numInputs)))
       s.eps[v] = b.create<ErrorOp>(loc(), x, s.inst[v]->getResult(0));
     s.muOut = s.inst[info.outputVertex]->getResult(0);
@@ -678,9 +683,7 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
           next.push_back(d ? stepBy(lb, cur[i], inputFree[i], d) : cur[i]);
         }
         for (auto [v, x] : llvm::zip(hidden, cur.drop_front(numInputs))) {
-          Value sum = drive.lookup(v->getResult(0));
-          Value d = sum ? sub(lb, sum, s.eps[v])
-                        : lb.create<NegOp>(loc(), s.eps[v]).getResult();
+          Value d = valueDrift(lb, drive.lookup(v->getResult(0)), s.eps[v]);
           next.push_back(stepBy(lb, x, hiddenFree.lookup(v), d));
         }
         // The output's free elements: -eps of a value node with no child.
