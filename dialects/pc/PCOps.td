@@ -607,28 +607,38 @@ def PC_LossKind : I32EnumAttr<"LossKind", "output loss", [
   let cppNamespace = "::mlir::pc";
 }
 
+def PC_LossReduction : I32EnumAttr<"LossReduction",
+    "how the per-sample losses combine over the batch", [
+    I32EnumAttrCase<"mean", 0>, I32EnumAttrCase<"sum", 1>]> {
+  let cppNamespace = "::mlir::pc";
+}
+
 def PC_LossOp : PC_Op<"loss", [Pure]> {
-  let summary = "batch-mean loss of the output against the target";
+  let summary = "loss of the output against the target, over the batch";
   let description = [{
-    `mse`: mean over the batch (dimension 0) of 1/2 |y - t|^2.
-    `ce`: mean over the batch of the softmax cross-entropy along the last
-    dimension, `sum_j t_j (logsumexp(y) - y_j)`.
+    `mse`: 1/2 |y - t|^2 per sample. `ce`: the softmax cross-entropy along
+    the last dimension, `sum_j t_j (logsumexp(y) - y_j)`, per sample.
+    `reduction` combines the samples (dimension 0): their mean (default) or
+    their sum. With `sum` each sample's output error weighs as much as its
+    hidden errors, whatever the batch size.
   }];
-  let arguments = (ins PC_Tensor:$output, PC_Tensor:$target, PC_LossKind:$kind);
+  let arguments = (ins PC_Tensor:$output, PC_Tensor:$target, PC_LossKind:$kind,
+      DefaultValuedAttr<PC_LossReduction, "::mlir::pc::LossReduction::mean">:$reduction);
   let results = (outs PC_Scalar:$loss);
-  let assemblyFormat = "$kind $output `,` $target attr-dict `:` type($output) `,` type($target) `->` type($loss)";
+  let assemblyFormat = "$kind (`reduction` `(` $reduction^ `)`)? $output `,` $target attr-dict `:` type($output) `,` type($target) `->` type($loss)";
   let hasVerifier = 1;
 }
 
 def PC_LossErrorOp : PC_Op<"loss_error", [Pure]> {
   let summary = "output error node: minus the loss gradient";
   let description = [{
-    eps_out = -dL/dy for the batch-mean loss: `(t - y) / B` for mse and
-    `(t - softmax(y) * sum(t)) / B` for ce.
+    eps_out = -dL/dy: `(t - y) / B` for mse and `(t - softmax(y) * sum(t))
+    / B` for ce with the `mean` reduction; without the `/ B` for `sum`.
   }];
-  let arguments = (ins PC_Tensor:$output, PC_Tensor:$target, PC_LossKind:$kind);
+  let arguments = (ins PC_Tensor:$output, PC_Tensor:$target, PC_LossKind:$kind,
+      DefaultValuedAttr<PC_LossReduction, "::mlir::pc::LossReduction::mean">:$reduction);
   let results = (outs PC_Tensor:$error);
-  let assemblyFormat = "$kind $output `,` $target attr-dict `:` type($output) `,` type($target) `->` type($error)";
+  let assemblyFormat = "$kind (`reduction` `(` $reduction^ `)`)? $output `,` $target attr-dict `:` type($output) `,` type($target) `->` type($error)";
   let hasVerifier = 1;
 }
 

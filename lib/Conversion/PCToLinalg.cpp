@@ -368,11 +368,16 @@ Value lowerSumTo(SumToOp op, SumToOp::Adaptor a, OpBuilder &b) {
   return reshape(b, op.getLoc(), r, outType);
 }
 
+/// What each sample's loss is multiplied by before the batch sum.
+double batchWeight(LossReduction reduction, RankedTensorType output) {
+  return reduction == LossReduction::sum ? 1.0 : 1.0 / output.getShape()[0];
+}
+
 Value lowerLoss(LossOp op, LossOp::Adaptor a, OpBuilder &b) {
   Location loc = op.getLoc();
   Value y = a.getOutput(), t = a.getTarget();
   auto type = tensorType(y);
-  double invBatch = 1.0 / type.getShape()[0];
+  double invBatch = batchWeight(op.getReduction(), type);
   Value perElement;
   if (op.getKind() == LossKind::mse) {
     perElement =
@@ -400,7 +405,7 @@ Value lowerLossError(LossErrorOp op, LossErrorOp::Adaptor a, OpBuilder &b) {
   Location loc = op.getLoc();
   Value y = a.getOutput(), t = a.getTarget();
   auto type = tensorType(y);
-  double invBatch = 1.0 / type.getShape()[0];
+  double invBatch = batchWeight(op.getReduction(), type);
   if (op.getKind() == LossKind::mse)
     return elementwise(b, loc, type, {t, y},
                        [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {

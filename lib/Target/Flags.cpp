@@ -71,6 +71,7 @@ int setInputShape(CompileOptions &o, const std::string &spec,
 
 const char *const pcc::kCompileFlags[] = {"algorithm",
                                           "loss",
+                                          "loss-reduction",
                                           "inference-steps",
                                           "inference-rate",
                                           "learning-rate",
@@ -98,6 +99,11 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
     if (value != "mse" && value != "ce")
       return bad(error, "--loss must be mse or ce, got '" + value + "'");
     o.pc.loss = value;
+  } else if (flag == "loss-reduction") {
+    if (value != "mean" && value != "sum")
+      return bad(error,
+                 "--loss-reduction must be mean or sum, got '" + value + "'");
+    o.pc.lossReduction = value;
   } else if (flag == "inference-steps") {
     if (!parseInt(value, o.inferenceSteps) || o.inferenceSteps < 1 ||
         o.inferenceSteps > 1000000000)

@@ -53,6 +53,7 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     j << (i ? ", " : "") << tensor(info.hidden[i]) << "}";
   j << "], \"algorithm\": " << jsonString(o.pc.algorithm)
     << ", \"loss\": " << jsonString(o.pc.loss)
+    << ", \"loss_reduction\": " << jsonString(o.pc.lossReduction)
     << ", \"optimizer\": " << jsonString(o.optimizer)
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth

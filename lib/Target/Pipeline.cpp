@@ -60,6 +60,7 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   pc::PCBuildTrainingOptions build;
   build.algorithm = options.algorithm;
   build.loss = options.loss;
+  build.reduction = options.lossReduction;
   build.queries = options.queries;
   pm.addPass(pc::createPCBuildTraining(build));
   // Everything whose inputs are fixed during relaxation (for example the
@@ -134,13 +135,16 @@ void pcc::registerPCCDialects(DialectRegistry &registry) {
 
 namespace {
 /// The options of pcc-opt's `-pcc-pc` and `-pcc-llvm`: the driver's
-/// --algorithm, --loss and --prefix, so that pcc-opt runs what pcc runs.
+/// --algorithm, --loss, --loss-reduction and --prefix, so that pcc-opt runs what pcc runs.
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
                                 llvm::cl::desc("il, fpa, zil or bp"),
                                 llvm::cl::init("il")};
   Option<std::string> loss{*this, "loss", llvm::cl::desc("mse or ce"),
                            llvm::cl::init("mse")};
+  Option<std::string> lossReduction{*this, "loss-reduction",
+                                    llvm::cl::desc("mean or sum"),
+                                    llvm::cl::init("mean")};
 };
 struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
   Option<std::string> prefix{*this, "prefix",
@@ -155,12 +159,13 @@ void pcc::registerPCCPasses() {
   pc::registerPCConversionPasses();
   static PassPipelineRegistration<PCPipelineOptions> pcPipeline(
       "pcc-pc",
-      "pcc's predictive-coding pipeline (options: algorithm, loss; "
-      "default il, mse)",
+      "pcc's predictive-coding pipeline (options: algorithm, loss, "
+      "loss-reduction; default il, mse, mean)",
       [](OpPassManager &pm, const PCPipelineOptions &o) {
         PCOptions options;
         options.algorithm = o.algorithm;
         options.loss = o.loss;
+        options.lossReduction = o.lossReduction;
         buildPCPipeline(pm, options);
       });
   static PassPipelineRegistration<> linalgPipeline(

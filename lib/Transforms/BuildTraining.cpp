@@ -43,8 +43,9 @@ private:
 
 class TrainingBuilder {
 public:
-  TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss)
-      : info(info), algorithm(algorithm), loss(loss),
+  TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss,
+                  LossReduction reduction)
+      : info(info), algorithm(algorithm), loss(loss), reduction(reduction),
         graphLoc(func::FuncOp(info.func).getLoc()) {
     for (Operation *v : info.vertices) {
       if (v == info.outputVertex)
@@ -266,10 +267,19 @@ private:
   Value addScalars(OpBuilder &b, Value a, Value c) {
     return b.create<AddOp>(loc(), a.getType(), a, c);
   }
+  Value lossOf(OpBuilder &b, Value output, Value target) {
+    return b.create<LossOp>(loc(), RankedTensorType::get({}, b.getF32Type()),
+                            output, target, loss, reduction);
+  }
+  Value lossErrorOf(OpBuilder &b, Value output, Value target) {
+    return b.create<LossErrorOp>(loc(), output.getType(), output, target, loss,
+                                 reduction);
+  }
 
   const GraphInfo &info;
   Algorithm algorithm;
   LossKind loss;
+  LossReduction reduction;
   Location graphLoc;
   llvm::DenseMap<Operation *, ValueOp> valueNode;
   SmallVector<Operation *> hidden;
@@ -381,9 +391,9 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     return failure();
   auto fwdInst = [&](Operation *v) { return fwd.lookup(v->getResult(0)).getDefiningOp(); };
   Value muOut0 = fwd.lookup(out);
-  Value loss0 = b.create<LossOp>(loc(), scalarType, muOut0, target, loss);
+  Value loss0 = lossOf(b, muOut0, target);
   auto outputError = [&](Value muOut) -> Value {
-    return b.create<LossErrorOp>(loc(), outType, muOut, target, loss);
+    return lossErrorOf(b, muOut, target);
   };
 
   Accumulator paramAdj;
@@ -485,8 +495,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     propagateAll(
         b, [&](Operation *op) { return inst.lookup(op); },
         [&](Operation *v) { return eps.lookup(v); }, nullptr, &paramAdj);
-    energy = b.create<LossOp>(loc(), scalarType,
-                              inst[info.outputVertex]->getResult(0), target, loss);
+    energy = lossOf(b, inst[info.outputVertex]->getResult(0), target);
     for (Operation *v : hidden)
       energy = addScalars(b, energy, halfSqNorm(b, eps[v]));
   }
@@ -602,11 +611,10 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
   // The observed part of the loss, and the output's error: the loss error
   // where observed, a value node's error where free.
   auto observedLoss = [&](OpBuilder &b, Value mu, Value x) -> Value {
-    return b.create<LossOp>(loc(), scalarType, mul(b, observed, mu),
-                            mul(b, observed, x), loss);
+    return lossOf(b, mul(b, observed, mu), mul(b, observed, x));
   };
   auto outputError = [&](OpBuilder &b, Value mu, Value x) -> Value {
-    Value lossError = b.create<LossErrorOp>(loc(), outType, mu, x, loss);
+    Value lossError = lossErrorOf(b, mu, x);
     Value valueError = b.create<ErrorOp>(loc(), x, mu);
     return add(b, mul(b, observed, lossError), mul(b, outFree, valueError));
   };
@@ -735,6 +743,13 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
       module.emitError("unknown loss '") << loss << "' (expected mse or ce)";
       return signalPassFailure();
     }
+    std::optional<LossReduction> lossReduction =
+        symbolizeLossReduction(reduction);
+    if (!lossReduction) {
+      module.emitError("unknown loss reduction '")
+          << reduction << "' (expected mean or sum)";
+      return signalPassFailure();
+    }
     FailureOr<func::FuncOp> func = findGraphFunction(module);
     if (failed(func))
       return signalPassFailure();
@@ -752,7 +767,7 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
 
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
-    TrainingBuilder builder(*info, *alg, *lossKind);
+    TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction);
     builder.buildPredict(b);
     if (failed(builder.buildTrain(b)) ||
         (queries && failed(builder.buildQuery(b))))

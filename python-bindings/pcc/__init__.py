@@ -33,8 +33,9 @@ Error.__doc__ = "An error reported by pcc's compiler or by a model library."
 StepStats = collections.namedtuple("StepStats", "loss energy steps")
 StepStats.__doc__ = """What one train_step or gradients call reports.
 
-loss: the loss at the forward pass (mean over the batch); energy: the
-free energy after relaxation; steps: the inference steps run."""
+loss: the loss at the forward pass (the batch mean, or the sum with
+loss_reduction="sum"); energy: the free energy after relaxation; steps:
+the inference steps run."""
 
 QueryResult = collections.namedtuple("QueryResult",
                                      "inputs output loss energy steps")

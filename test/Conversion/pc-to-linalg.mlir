@@ -85,6 +85,23 @@ func.func @mse_error(%y: tensor<4x5xf32>, %t: tensor<4x5xf32>) -> tensor<4x5xf32
 
 // -----
 
+// With the sum reduction the losses and errors are not divided by B.
+// CHECK-LABEL: func @sum_reduction
+// CHECK-NOT: 2.500000e-01
+// CHECK: %[[H:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: arith.mulf %{{.*}}, %[[H]] : f32
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: arith.mulf %{{.*}}, %[[ONE]] : f32
+// CHECK-NOT: 2.500000e-01
+// CHECK: return
+func.func @sum_reduction(%y: tensor<4x5xf32>, %t: tensor<4x5xf32>) -> (tensor<f32>, tensor<4x5xf32>) {
+  %0 = pc.loss mse reduction(sum) %y, %t : tensor<4x5xf32>, tensor<4x5xf32> -> tensor<f32>
+  %1 = pc.loss_error mse reduction(sum) %y, %t : tensor<4x5xf32>, tensor<4x5xf32> -> tensor<4x5xf32>
+  return %0, %1 : tensor<f32>, tensor<4x5xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @relu_grad
 // CHECK: arith.cmpf ogt
 // CHECK: arith.select

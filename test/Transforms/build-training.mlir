@@ -2,6 +2,16 @@
 // RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=fpa' -canonicalize -cse -loop-invariant-code-motion -cse -canonicalize | FileCheck %s --check-prefix=FPA
 // RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=zil loss=ce' | FileCheck %s --check-prefix=ZIL
 // RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=bp loss=ce' | FileCheck %s --check-prefix=BP
+// RUN: pcc-opt %s -pc-insert-nodes '-pc-build-training=reduction=sum queries=true' | FileCheck %s --check-prefix=SUM --implicit-check-not='pc.loss mse %%' --implicit-check-not='pc.loss_error mse %%'
+// RUN: not pcc-opt %s -pc-insert-nodes '-pc-build-training=reduction=avg' 2>&1 | FileCheck %s --check-prefix=BADSUM
+
+// Every loss and loss error of train and query carries the reduction.
+// SUM-LABEL: func.func @pcc_train
+// SUM: pc.loss_error mse reduction(sum)
+// SUM-LABEL: func.func @pcc_query
+// SUM: pc.loss mse reduction(sum)
+// SUM: pc.loss_error mse reduction(sum)
+// BADSUM: unknown loss reduction 'avg' (expected mean or sum)
 
 func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.role = "param"},
                %b: tensor<5xf32> {pc.role = "param"}) -> tensor<4x5xf32> attributes {pc.graph} {

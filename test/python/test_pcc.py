@@ -84,6 +84,53 @@ def test_torch_module_forward_and_bp_gradients_match_torch():
     assert m.signature["algorithm"] == "bp"
 
 
+def test_sum_reduction_matches_torch_and_keeps_samples_apart():
+    """loss_reduction="sum": bp gives torch's gradients of the summed mse and
+    ce; il relaxes every sample as if it were alone (the batch's gradients
+    are the sum of the one-sample libraries' gradients)."""
+    net = tiny_net()
+    x, t = batch()
+    m = pcc.compile(net, x, algorithm="bp", loss_reduction="sum")
+    assert m.signature["loss_reduction"] == "sum"
+    loss, want = torch_mse_grads(net, x, t)
+    got = m.gradients(x, t)
+    for name in want:
+        np.testing.assert_allclose(got[name], BATCH * want[name], atol=1e-5,
+                                   rtol=1e-5, err_msg=name)
+    assert m.last_stats.loss == pytest.approx(BATCH * loss, rel=1e-5)
+
+    onehot = np.eye(2, dtype=np.float32)[[0, 1, 1, 0]]
+    ce = pcc.compile(net, x, algorithm="bp", loss="ce", loss_reduction="sum")
+    net.zero_grad()
+    y = net(torch.from_numpy(x))
+    torch.nn.functional.cross_entropy(
+        y, torch.tensor([0, 1, 1, 0]), reduction="sum").backward()
+    got = ce.gradients(x, onehot)
+    for n, p in net.named_parameters():
+        np.testing.assert_allclose(got[n], p.grad.numpy(), atol=1e-5,
+                                   rtol=1e-5, err_msg=n)
+
+    il = pcc.compile(net, x, algorithm="il", loss_reduction="sum")
+    one = pcc.compile(net, x[:1], algorithm="il", loss_reduction="sum")
+    mean = pcc.compile(net, x, algorithm="il")
+    got_mean = mean.gradients(x, t)
+    got = il.gradients(x, t)
+    energy = il.last_stats.energy
+    per_sample, energies = [], []
+    for i in range(BATCH):
+        per_sample.append(one.gradients(x[i:i + 1], t[i:i + 1]))
+        energies.append(one.last_stats.energy)
+    assert energy == pytest.approx(sum(energies), rel=1e-5)
+    for name in got:
+        total = sum(g[name] for g in per_sample)
+        np.testing.assert_allclose(got[name], total, atol=1e-5, rtol=1e-4,
+                                   err_msg=name)
+        # The mean reduction weighs the output error by 1/B against the
+        # hidden errors: its relaxation is another one.
+        assert not np.allclose(BATCH * got_mean[name], total, rtol=1e-3,
+                               atol=1e-6), name
+
+
 def test_compile_from_onnx_bytes_and_model_proto(tmp_path):
     """ONNX bytes and an onnx.ModelProto compile in memory and give the
     library the file gives; bad bytes raise pcc.Error naming the model."""

@@ -39,6 +39,12 @@ static cl::opt<std::string>
          cl::desc("Output loss: mse (default) or ce (softmax cross-entropy "
                   "on the model output, one-hot target)"),
          cl::init("mse"), cl::cat(category));
+static cl::opt<std::string> lossReduction(
+    "loss-reduction",
+    cl::desc("How the batch's losses combine: mean (default) or sum (each "
+             "sample's output error then weighs as much as its hidden errors, "
+             "whatever the batch size)"),
+    cl::init("mean"), cl::cat(category));
 static cl::opt<std::string>
     inferenceSteps("inference-steps",
                    cl::desc("Relaxation steps T (default 20)"), cl::init("20"),
@@ -168,6 +174,7 @@ int main(int argc, char **argv) {
     return pcc::setFlag(o, flag, value, error) == 0;
   };
   bool ok = set("algorithm", algorithm) && set("loss", loss) &&
+            set("loss-reduction", lossReduction) &&
             set("inference-steps", inferenceSteps) &&
             set("inference-rate", inferenceRate) &&
             set("learning-rate", learningRate) && set("optimizer", optimizer) &&

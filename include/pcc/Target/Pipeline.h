@@ -15,6 +15,7 @@ namespace pcc {
 struct PCOptions {
   std::string algorithm = "il";
   std::string loss = "mse";
+  std::string lossReduction = "mean"; // the batch: mean or sum of the losses
   bool queries = false; // also build pcc_query (pcc_infer, pcc_train_query)
 };
 

@@ -47,6 +47,8 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
            "il, fpa, zil or bp">,
     Option<"loss", "loss", "std::string", /*default=*/"\"mse\"",
            "mse or ce (softmax cross-entropy)">,
+    Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
+           "how the samples' losses combine: mean or sum">,
     Option<"queries", "queries", "bool", /*default=*/"false",
            "also build pcc_query: relaxation with free inputs, a masked "
            "target and clamped hidden tensors">,
