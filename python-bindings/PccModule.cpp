@@ -171,8 +171,8 @@ public:
                   const std::vector<std::string> &clampNames,
                   const std::vector<py::array> &clampValues,
                   const std::vector<py::object> &clampMasks, int64_t steps,
-                  double rate, bool update, std::vector<py::array> &relaxed,
-                  py::array &output) {
+                  double rate, double momentum, bool update,
+                  std::vector<py::array> &relaxed, py::array &output) {
     if (clampNames.size() != clampValues.size() ||
         clampNames.size() != clampMasks.size())
       throw py::value_error("clamp names, values and masks differ in number");
@@ -205,6 +205,7 @@ public:
     q.clamp_masks = masks.data();
     q.steps = steps;
     q.rate = rate;
+    q.momentum = momentum;
     pcc_step_stats stats{};
     int rc;
     {
@@ -346,8 +347,8 @@ PYBIND11_MODULE(_pcc, mod) {
       .def("query", &Model::query, py::arg("inputs"), py::arg("free_inputs"),
            py::arg("target"), py::arg("target_mask"), py::arg("clamp_names"),
            py::arg("clamp_values"), py::arg("clamp_masks"), py::arg("steps"),
-           py::arg("rate"), py::arg("update"), py::arg("relaxed"),
-           py::arg("output"))
+           py::arg("rate"), py::arg("momentum"), py::arg("update"),
+           py::arg("relaxed"), py::arg("output"))
       .def("apply_gradients", &Model::applyGradients, py::arg("grads"))
       .def("param",
            [](py::object self, int64_t i) {

@@ -111,10 +111,12 @@ const char *pcc_last_error(pcc_model *m);
  * a query chooses at run time, by element masks, which are free and which
  * are clamped, and relaxes the free ones with il dynamics (predictions
  * recomputed from the values, whatever --algorithm the library trains
- * with), x += rate * (-eps + sum_k J_k^T eps_k), inputs having no error of
- * their own. With nothing free, masked or clamped this is pcc_train_step's
- * il relaxation. Only libraries compiled with --queries=on answer; the
- * others fail naming the flag (and have no hidden tensors).
+ * with) by heavy-ball gradient descent on the energy,
+ * v = momentum * v + (-eps + sum_k J_k^T eps_k), x += rate * v (v starts at
+ * zero), inputs having no error of their own. With nothing free, masked or
+ * clamped and momentum 0 this is pcc_train_step's il relaxation. Only
+ * libraries compiled with --queries=on answer; the others fail naming the
+ * flag (and have no hidden tensors).
  *
  *   inputs       the clamped inputs' values and the free ones' start
  *   free_inputs  NULL (all clamped), or per input NULL (clamped) or an
@@ -128,6 +130,9 @@ const char *pcc_last_error(pcc_model *m);
  *                (pcc_hidden_name), held at clamp_values; clamp_masks NULL
  *                or per clamp NULL (the whole tensor) or 1 clamped, 0 free
  *   steps, rate  0: the inference_steps and inference_rate hyper-parameters
+ *   momentum     0 (plain gradient descent) to < 1; 0.9 relaxes
+ *                ill-conditioned energies (a memorising generative
+ *                model's latent) many times faster than 0
  *
  * pcc_infer relaxes and writes the relaxed inputs (relaxed_inputs[i] may be
  * NULL, or relaxed_inputs itself) and the output value node (output may be
@@ -152,6 +157,7 @@ typedef struct {
   const float *const *clamp_masks;
   int64_t steps;
   double rate;
+  double momentum;
 } pcc_query;
 #endif
 int pcc_infer(pcc_model *m, const pcc_query *q, float *const *relaxed_inputs,

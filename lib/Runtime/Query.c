@@ -198,6 +198,11 @@ int pcc_rt_query(const pcc_rt_desc *d, pcc_rt_model *m, const pcc_query *q,
                 "rate is %g; expected 0 (the inference_rate "
                 "hyper-parameter) or a finite rate > 0",
                 q->rate);
+  if (!(q->momentum >= 0 && q->momentum < 1))
+    return fail(m,
+                "momentum is %g; expected 0 (plain gradient descent) to "
+                "less than 1",
+                q->momentum);
   if (!target) {
     /* Nothing observed: the output value node starts at the prediction. */
     d->predict(m->params, m->states, q->inputs, b->target);
@@ -208,8 +213,8 @@ int pcc_rt_query(const pcc_rt_desc *d, pcc_rt_model *m, const pcc_query *q,
   float loss = 0.0f, energy = 0.0f;
   d->query(m->params, m->states, q->inputs, b->input_free, target,
            targetMask ? targetMask : b->zeros, b->clamp_masks, b->clamp_values,
-           steps, (float)rate, b->inputs, b->output, m->grads, m->next_states,
-           &loss, &energy);
+           steps, (float)rate, (float)q->momentum, b->inputs, b->output,
+           m->grads, m->next_states, &loss, &energy);
   for (int64_t i = 0; relaxed_inputs && i < d->num_inputs; ++i)
     if (relaxed_inputs[i])
       memcpy(relaxed_inputs[i], b->inputs[i],

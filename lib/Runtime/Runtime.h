@@ -32,6 +32,7 @@ typedef struct {
   const float *const *clamp_masks;
   int64_t steps;
   double rate;
+  double momentum;
 } pcc_query;
 #endif
 
@@ -79,7 +80,7 @@ typedef struct pcc_rt_desc {
                 const float *target, const float *target_mask,
                 const float *const *clamp_masks,
                 const float *const *clamp_values, int64_t steps, float rate,
-                float *const *relaxed_inputs, float *output,
+                float momentum, float *const *relaxed_inputs, float *output,
                 float *const *grads, float *const *new_states, float *loss,
                 float *energy);
 } pcc_rt_desc;

@@ -298,6 +298,7 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
     query.elements("%states", info.states);
     query.scalar("i64", "%steps");
     query.scalar("float", "%rate");
+    query.scalar("float", "%momentum");
     query.elements("%relaxed", info.inputs);
     query.memref("%out", info.output.shape);
     query.elements("%grads", info.params);
@@ -307,9 +308,9 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
     ir << query.define("query",
                        "ptr %params, ptr %states, ptr %in, ptr %free, ptr "
                        "%target, ptr %target_mask, ptr %clamp_masks, ptr "
-                       "%clamp_values, i64 %steps, float %rate, ptr %relaxed, "
-                       "ptr %out, ptr %grads, ptr %new_states, ptr %loss, ptr "
-                       "%energy",
+                       "%clamp_values, i64 %steps, float %rate, float "
+                       "%momentum, ptr %relaxed, ptr %out, ptr %grads, ptr "
+                       "%new_states, ptr %loss, ptr %energy",
                        p + "_kernel_query");
   }
   ir << train.define("train",

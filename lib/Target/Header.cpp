@@ -129,7 +129,7 @@ std::string pcc::headerText(const ModelInfo &info, const CompileOptions &o) {
     << "  const char *const *clamp_names;\n"
     << "  const float *const *clamp_values;\n"
     << "  const float *const *clamp_masks;\n  int64_t steps;\n"
-    << "  double rate;\n} pcc_query;\n#endif\n"
+    << "  double rate;\n  double momentum;\n} pcc_query;\n#endif\n"
     << "int " << p << "_infer(" << p << "_model *m, const pcc_query *q,\n"
     << "    float *const *relaxed_inputs, float *output, pcc_step_stats "
        "*stats);\n"

@@ -518,16 +518,17 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
 /// memory, whatever the training algorithm). Every input, the output and
 /// every hidden vertex is a value node; a mask multiplies its update:
 ///
-///   x += rate * free ⊙ (-eps + sum_k J^T eps_k)
+///   v = momentum * v + (-eps + sum_k J^T eps_k),  x += rate * free ⊙ v
 ///
-/// Inputs have no prediction (no own error); the output's observed
-/// elements keep the loss's error, its free (masked) elements the error of
-/// a hidden value node, so that with no mask this is pcc_train's il
-/// relaxation exactly. Arguments: inputs, their free masks, target, target
+/// (heavy-ball gradient descent on the energy, v from zero; momentum 0 is
+/// plain gradient descent). Inputs have no prediction (no own error); the
+/// output's observed elements keep the loss's error, its free (masked) elements
+/// the error of a hidden value node, so that with no mask this is pcc_train's
+/// il relaxation exactly. Arguments: inputs, their free masks, target, target
 /// mask (1: masked, free), a clamp mask (1: clamped) and clamp values per
-/// named hidden vertex, params, states, steps, rate. Results: the relaxed
-/// inputs, the output value node, the gradients at the relaxed state, the
-/// states after the step, the loss at the start and the energy at the end.
+/// named hidden vertex, params, states, steps, rate, momentum. Results: the
+/// relaxed inputs, the output value node, the gradients at the relaxed state,
+/// the states after the step, the loss at the start and the energy at the end.
 LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
   Value out = info.outputVertex->getResult(0);
   auto outType = cast<RankedTensorType>(out.getType());
@@ -552,7 +553,8 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
     for (BlockArgument a : group)
       args.push_back(a.getType());
   args.push_back(b.getIndexType());
-  args.push_back(b.getF32Type());
+  args.push_back(b.getF32Type()); // rate
+  args.push_back(b.getF32Type()); // momentum
   for (BlockArgument a : info.inputs)
     results.push_back(a.getType());
   results.push_back(outType);
@@ -588,6 +590,7 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
   mapArgs(fwd, info.states, entry, n);
   Value steps = entry->getArgument(n++);
   Value rate = entry->getArgument(n++);
+  Value momentum = entry->getArgument(n++);
 
   cloneForward(b, info, fwd, /*predicting=*/false);
   FailureOr<SmallVector<Value>> newStates = stateUpdates(b, fwd);
@@ -639,8 +642,16 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
   }
   init.push_back(target);
   size_t numInputs = info.inputs.size();
+  size_t numValues = init.size();
+  // Each value's velocity (heavy ball), zero at the start.
+  for (size_t i = 0; i < numValues; ++i)
+    init.push_back(b.create<arith::ConstantOp>(
+        loc(), DenseElementsAttr::get(cast<RankedTensorType>(init[i].getType()),
+                                      b.getF32FloatAttr(0.0f))));
   Value rateTensor =
       b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
+  Value momentumTensor =
+      b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{momentum});
 
   struct State {
     llvm::DenseMap<Operation *, Operation *> inst;
@@ -669,8 +680,14 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
         [&](Operation *v) { return s.eps.lookup(v); }, toValues, toParams,
         toInputs);
   };
-  auto stepBy = [&](OpBuilder &b, Value x, Value free, Value d) -> Value {
-    Value step = b.create<MulOp>(loc(), d.getType(), rateTensor, d);
+  // v' = momentum * v + d; x' = x + rate * free ⊙ v'. Momentum 0 is plain
+  // gradient descent on the energy.
+  auto stepBy = [&](OpBuilder &b, Value x, Value v, Value free, Value d,
+                    SmallVectorImpl<Value> &velocities) -> Value {
+    Value velocity =
+        add(b, b.create<MulOp>(loc(), v.getType(), momentumTensor, v), d);
+    velocities.push_back(velocity);
+    Value step = b.create<MulOp>(loc(), d.getType(), rateTensor, velocity);
     if (free)
       step = mul(b, free, step);
     return add(b, x, step);
@@ -680,26 +697,37 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
   Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
   auto loop = b.create<scf::ForOp>(
       loc(), zero, steps, one, init,
-      [&](OpBuilder &lb, Location, Value, ValueRange cur) {
+      [&](OpBuilder &lb, Location, Value, ValueRange carried) {
+        ValueRange cur = carried.take_front(numValues);
+        ValueRange vel = carried.drop_front(numValues);
         State s = evaluate(lb, cur);
         Accumulator drive, inputDrive;
         propagate(lb, s, &drive, nullptr, &inputDrive);
-        SmallVector<Value> next;
+        SmallVector<Value> next, nextVel;
         for (auto [i, a] : llvm::enumerate(info.inputs)) {
-          Value d = inputDrive.lookup(a);
+          if (Value d = inputDrive.lookup(a)) {
+            next.push_back(
+                stepBy(lb, cur[i], vel[i], inputFree[i], d, nextVel));
+            continue;
+          }
           // An input nothing depends on stays where it is.
-          next.push_back(d ? stepBy(lb, cur[i], inputFree[i], d) : cur[i]);
+          next.push_back(cur[i]);
+          nextVel.push_back(vel[i]);
         }
-        for (auto [v, x] : llvm::zip(hidden, cur.drop_front(numInputs))) {
+        for (auto [k, v] : llvm::enumerate(hidden)) {
+          size_t i = numInputs + k;
           Value d = valueDrift(lb, drive.lookup(v->getResult(0)), s.eps[v]);
-          next.push_back(stepBy(lb, x, hiddenFree.lookup(v), d));
+          next.push_back(
+              stepBy(lb, cur[i], vel[i], hiddenFree.lookup(v), d, nextVel));
         }
         // The output's free elements: -eps of a value node with no child.
-        next.push_back(stepBy(lb, s.xOut, outFree, sub(lb, s.muOut, s.xOut)));
+        next.push_back(stepBy(lb, s.xOut, vel.back(), outFree,
+                              sub(lb, s.muOut, s.xOut), nextVel));
+        next.append(nextVel);
         lb.create<scf::YieldOp>(loc(), next);
       });
 
-  State s = evaluate(b, loop.getResults());
+  State s = evaluate(b, loop.getResults().take_front(numValues));
   Accumulator paramAdj;
   propagate(b, s, nullptr, &paramAdj, nullptr);
   Value energy = observedLoss(b, s.muOut, s.xOut);

@@ -15,12 +15,12 @@ func.func @gen(%z: tensor<2x3xf32> {pc.role = "input"}, %w: tensor<4x3xf32> {pc.
 // NOQUERY-NOT: pcc_query
 
 // Arguments: the input and its free mask, the target and its mask, a clamp
-// mask and value per named hidden tensor, params, steps, rate.
+// mask and value per named hidden tensor, params, steps, rate, momentum.
 // CHECK-LABEL: func.func @pcc_query(
 // CHECK-SAME: %[[Z:[^:]*]]: tensor<2x3xf32>, %[[ZFREE:[^:]*]]: tensor<2x3xf32>, %[[T:[^:]*]]: tensor<2x5xf32>, %[[TMASK:[^:]*]]: tensor<2x5xf32>,
 // CHECK-SAME: %[[PREMASK:[^:]*]]: tensor<2x4xf32> {pc.name = "pre"}, %[[PREVAL:[^:]*]]: tensor<2x4xf32>,
 // CHECK-SAME: %[[H1MASK:[^:]*]]: tensor<2x4xf32> {pc.name = "h1"}, %[[H1VAL:[^:]*]]: tensor<2x4xf32>,
-// CHECK-SAME: %[[W:[^:]*]]: tensor<4x3xf32>, %[[V:[^:]*]]: tensor<5x4xf32>, %[[STEPS:[^:]*]]: index, %[[RATE:[^:]*]]: f32)
+// CHECK-SAME: %[[W:[^:]*]]: tensor<4x3xf32>, %[[V:[^:]*]]: tensor<5x4xf32>, %[[STEPS:[^:]*]]: index, %[[RATE:[^:]*]]: f32, %[[MOM:[^:]*]]: f32)
 // CHECK-SAME: -> (tensor<2x3xf32>, tensor<2x5xf32>, tensor<4x3xf32>, tensor<5x4xf32>, tensor<f32>, tensor<f32>) attributes {pc.entry}
 // The observed part of the target: 1 - mask.
 // CHECK: %[[OBS:.*]] = pc.sub %{{.*}}, %[[TMASK]]
@@ -30,8 +30,11 @@ func.func @gen(%z: tensor<2x3xf32> {pc.role = "input"}, %w: tensor<4x3xf32> {pc.
 // CHECK: %[[C:.*]] = pc.mul %[[PREMASK]], %[[D]]
 // CHECK: %[[PRE0:.*]] = pc.add %[[MU0]], %[[C]]
 // CHECK: %[[PREFREE:.*]] = pc.sub %{{.*}}, %[[PREMASK]]
-// The input, both hidden values and the output are carried.
-// CHECK: scf.for %{{.*}} to %[[STEPS]] {{.*}} iter_args(%[[XZ:.*]] = %[[Z]], %[[XPRE:.*]] = %[[PRE0]], %[[XH1:.*]] = %{{.*}}, %[[XOUT:.*]] = %[[T]])
+// CHECK: %[[RATET:.*]] = tensor.from_elements %[[RATE]]
+// CHECK: %[[MOMT:.*]] = tensor.from_elements %[[MOM]]
+// The input, both hidden values and the output are carried, then their
+// velocities (zero at the start).
+// CHECK: scf.for %{{.*}} to %[[STEPS]] {{.*}} iter_args(%[[XZ:[^ ]*]] = %[[Z]], %[[XPRE:[^ ]*]] = %[[PRE0]], %[[XH1:[^ ]*]] = %{{[^ ]*}}, %[[XOUT:[^ ]*]] = %[[T]], %[[VZ:[^ ]*]] = %[[ZERO:[^ ]*]], %{{[^ ]*}} = %{{[^ ]*}}, %{{[^ ]*}} = %{{[^ ]*}}, %{{[^ ]*}} = %{{[^ ]*}})
 // The prediction of `pre` is recomputed from the carried input.
 // CHECK:   %[[P0:.*]] = pc.matmul %[[XZ]], %[[W]] {transpose_rhs = true}
 // CHECK:   %[[P2:.*]] = pc.matmul %[[XH1]], %[[V]] {transpose_rhs = true}
@@ -42,13 +45,16 @@ func.func @gen(%z: tensor<2x3xf32> {pc.role = "input"}, %w: tensor<4x3xf32> {pc.
 // CHECK:   %[[FE:.*]] = pc.mul %[[TMASK]], %[[VE]]
 // CHECK:   %[[OE:.*]] = pc.mul %[[OBS]], %[[LE]]
 // CHECK:   pc.add %[[OE]], %[[FE]]
-// The input moves by rate * free * J^T eps (it has no error of its own).
+// The input moves by rate * free * v, v = momentum * v + J^T eps (it has
+// no error of its own).
 // CHECK:   %[[JT:.*]] = pc.matmul %[[E0]], %[[W]] :
-// CHECK:   %[[S:.*]] = pc.mul %{{.*}}, %[[JT]]
+// CHECK:   %[[MV:.*]] = pc.mul %[[MOMT]], %[[VZ]]
+// CHECK:   %[[NVZ:.*]] = pc.add %[[MV]], %[[JT]]
+// CHECK:   %[[S:.*]] = pc.mul %[[RATET]], %[[NVZ]]
 // CHECK:   %[[FS:.*]] = pc.mul %[[ZFREE]], %[[S]]
 // CHECK:   %[[NZ:.*]] = pc.add %[[XZ]], %[[FS]]
 // CHECK:   pc.mul %[[PREFREE]],
-// CHECK:   scf.yield %[[NZ]],
+// CHECK:   scf.yield %[[NZ]], %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}}, %[[NVZ]],
 // The energy: observed loss + masked output errors + hidden errors.
 // CHECK: pc.loss mse
 // CHECK: pc.half_sq_norm

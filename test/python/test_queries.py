@@ -10,7 +10,8 @@ the output. The energy of a query is
   F = 1/2 sum(observed * (t - mu_y)^2) / B + 1/2 |masked * (y - mu_y)|^2
       + sum over hidden vertices of 1/2 |x_h - mu_h|^2
 
-and each step moves every free element by -rate * dF/dx.
+and each step moves every free element by rate * v, v = momentum * v - dF/dx
+(v from zero; momentum 0 is plain gradient descent).
 """
 
 import numpy as np
@@ -45,8 +46,9 @@ def lib(tmp_path_factory):
 
 
 def reference(net, z0, t, z_free=None, t_mask=None, clamps=None, steps=30,
-              rate=0.1):
-    """Gradient descent on F in float64 autograd, pcc's vertex by vertex."""
+              rate=0.1, momentum=0.0):
+    """Heavy-ball gradient descent on F in float64 autograd, pcc's vertex
+    by vertex."""
     d = lambda a: torch.tensor(np.asarray(a), dtype=torch.float64)
     w1, b1, w2, b2 = (d(p.detach().numpy()) for p in net.parameters())
     for p in (w1, b1, w2, b2):
@@ -85,15 +87,18 @@ def reference(net, z0, t, z_free=None, t_mask=None, clamps=None, steps=30,
             f = f + 0.5 * ((xs[k] - mu[k]) ** 2).sum()
         return f
 
+    vz, vs = torch.zeros_like(z), [torch.zeros_like(x) for x in xs]
     for _ in range(steps):
         z.requires_grad_(True)
         for x in xs:
             x.requires_grad_(True)
         grads = torch.autograd.grad(energy(z, xs), [z] + xs)
         with torch.no_grad():
-            z = z - rate * zf * grads[0]
-            xs = [x - rate * f * g for x, f, g in
-                  zip(xs, hidden_free + [masked], grads[1:])]
+            vz = momentum * vz - grads[0]
+            vs = [momentum * v - g for v, g in zip(vs, grads[1:])]
+            z = z + rate * zf * vz
+            xs = [x + rate * f * v for x, f, v in
+                  zip(xs, hidden_free + [masked], vs)]
     z, xs = z.detach(), [x.detach() for x in xs]
     f = energy(z, xs)
     gw = torch.autograd.grad(f, [w1, b1, w2, b2])
@@ -121,6 +126,8 @@ def scenarios():
                                 "clamps": {TANH: (hval, hmask)}}),
         ("clamp_whole_gemm", {"z_free": np.ones((B, NZ), np.float32),
                               "clamps": {GEMM: (gval, None)}}),
+        ("momentum", {"z_free": zmask, "t_mask": half, "momentum": 0.8,
+                      "clamps": {TANH: (hval, hmask)}}),
     ]
 
 
@@ -135,7 +142,8 @@ def test_query_is_gradient_descent_on_the_energy(lib, case):
     clamp = {n: (v, mk) if mk is not None else v
              for n, (v, mk) in kw.get("clamps", {}).items()}
     r = m.infer(z0, free=free, target=t, target_mask=kw.get("t_mask"),
-                clamp=clamp, steps=30, rate=0.1)
+                clamp=clamp, steps=30, rate=0.1,
+                momentum=kw.get("momentum", 0.0))
     z, y, f, grads = reference(net, z0, t, **kw)
     close(r.inputs["x"], z)
     close(r.output, y)
@@ -233,6 +241,13 @@ def test_train_step_with_free_inputs_is_infer_then_apply(lib):
     for n in a.params:
         np.testing.assert_array_equal(a.params[n], b.params[n])
     assert a.optimizer_step == b.optimizer_step == 1
+    # With momentum too (a second step on both).
+    a.train_step(z, t, free=["x"], momentum=0.7)
+    r = b.infer(z, target=t, free=["x"], momentum=0.7)
+    b.apply_gradients()
+    np.testing.assert_array_equal(a.last_query.inputs["x"], r.inputs["x"])
+    for n in a.params:
+        np.testing.assert_array_equal(a.params[n], b.params[n])
     # infer changed no parameter.
     c = pcc.load(lib)
     before = {n: v.copy() for n, v in c.params.items()}
@@ -263,6 +278,9 @@ def test_bad_queries_are_named(lib):
         m.infer(z, target=t, steps=-1)
     with pytest.raises(ValueError, match="rate"):
         m.infer(z, target=t, rate=float("nan"))
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="momentum must be >= 0 and < 1"):
+            m.infer(z, target=t, momentum=bad)
     with pytest.raises(TypeError, match="input 'x' is clamped but not given"):
         m.infer(inputs={}, target=t)
 
