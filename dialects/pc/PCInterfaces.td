@@ -65,4 +65,14 @@ def PC_Wiring : NativeOpTrait<"Wiring"> {
   let cppNamespace = "::mlir::pc";
 }
 
+// Graph ops that end a layer: activations, bias adds and scales,
+// normalisations. With --vertices=layer a parameterised op and the chain of
+// such ops after it (each the single reader of the one before, reading no
+// other activity) form one vertex, as in a PC layer mu = f(W x + b): only
+// the chain's last op gets a value node; the others are re-evaluated from
+// the values they read, like wiring.
+def PC_LayerTail : NativeOpTrait<"LayerTail"> {
+  let cppNamespace = "::mlir::pc";
+}
+
 #endif // PC_INTERFACES_TD

@@ -13,6 +13,9 @@ namespace mlir::pc {
 /// Marks data-movement graph ops (PC_Wiring in PCInterfaces.td).
 template <typename ConcreteType>
 class Wiring : public OpTrait::TraitBase<ConcreteType, Wiring> {};
+/// Marks ops that can end a layer vertex (PC_LayerTail in PCInterfaces.td).
+template <typename ConcreteType>
+class LayerTail : public OpTrait::TraitBase<ConcreteType, LayerTail> {};
 } // namespace mlir::pc
 
 #include "pc/PCDialect.h.inc"

@@ -19,8 +19,9 @@ class PC_GraphOp<string mnemonic, list<Trait> traits = []>
     : PC_Op<mnemonic, !listconcat(traits, [Pure,
         DeclareOpInterfaceMethods<LocalDerivativeOpInterface>])>;
 
-class PC_BroadcastBinaryOp<string mnemonic, string desc>
-    : PC_GraphOp<mnemonic> {
+class PC_BroadcastBinaryOp<string mnemonic, string desc,
+                           list<Trait> traits = []>
+    : PC_GraphOp<mnemonic, traits> {
   let summary = desc # " with NumPy broadcasting";
   let description = [{
     Elementwise }] # desc # [{ of two f32 tensors, broadcast as ONNX and
@@ -34,18 +35,18 @@ class PC_BroadcastBinaryOp<string mnemonic, string desc>
   let hasVerifier = 1;
 }
 
-def PC_AddOp : PC_BroadcastBinaryOp<"add", "sum"> {
+def PC_AddOp : PC_BroadcastBinaryOp<"add", "sum", [PC_LayerTail]> {
   // add(acc, slice_grad(g)) -> slice_grad(g) into acc
   let hasCanonicalizer = 1;
   // x + 0 -> x
   let hasFolder = 1;
 }
-def PC_SubOp : PC_BroadcastBinaryOp<"sub", "difference">;
-def PC_MulOp : PC_BroadcastBinaryOp<"mul", "product">;
-def PC_DivOp : PC_BroadcastBinaryOp<"div", "quotient">;
+def PC_SubOp : PC_BroadcastBinaryOp<"sub", "difference", [PC_LayerTail]>;
+def PC_MulOp : PC_BroadcastBinaryOp<"mul", "product", [PC_LayerTail]>;
+def PC_DivOp : PC_BroadcastBinaryOp<"div", "quotient", [PC_LayerTail]>;
 
 class PC_UnaryOp<string mnemonic, string desc>
-    : PC_GraphOp<mnemonic, [SameOperandsAndResultType]> {
+    : PC_GraphOp<mnemonic, [SameOperandsAndResultType, PC_LayerTail]> {
   let summary = desc;
   let description = "Elementwise " # desc # " of an f32 tensor.";
   let arguments = (ins PC_Tensor:$input);
@@ -60,7 +61,8 @@ def PC_TanhOp : PC_UnaryOp<"tanh", "hyperbolic tangent">;
 def PC_ExpOp : PC_UnaryOp<"exp", "exponential">;
 def PC_LogOp : PC_UnaryOp<"log", "natural logarithm">;
 
-def PC_LeakyReluOp : PC_GraphOp<"leaky_relu", [SameOperandsAndResultType]> {
+def PC_LeakyReluOp : PC_GraphOp<"leaky_relu", [SameOperandsAndResultType,
+    PC_LayerTail]> {
   let summary = "leaky rectified linear unit";
   let description = "Elementwise `x >= 0 ? x : alpha * x`.";
   let arguments = (ins PC_Tensor:$input, F32Attr:$alpha);
@@ -121,7 +123,8 @@ def PC_AbsOp : PC_UnaryOp<"abs", "absolute value">;
 def PC_SqrtOp : PC_UnaryOp<"sqrt", "square root">;
 def PC_SoftplusOp : PC_UnaryOp<"softplus", "softplus log(1 + exp(x))">;
 
-def PC_EluOp : PC_GraphOp<"elu", [SameOperandsAndResultType]> {
+def PC_EluOp : PC_GraphOp<"elu", [SameOperandsAndResultType,
+    PC_LayerTail]> {
   let summary = "exponential linear unit";
   let description = "Elementwise `x > 0 ? x : alpha * (exp(x) - 1)`.";
   let arguments = (ins PC_Tensor:$input, F32Attr:$alpha);
@@ -129,7 +132,8 @@ def PC_EluOp : PC_GraphOp<"elu", [SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def PC_ClipOp : PC_GraphOp<"clip", [SameOperandsAndResultType]> {
+def PC_ClipOp : PC_GraphOp<"clip", [SameOperandsAndResultType,
+    PC_LayerTail]> {
   let summary = "clamp to [min, max]";
   let description = [{
     Elementwise `min(max(x, min), max)`; an absent bound is -inf or +inf.
@@ -267,7 +271,8 @@ def PC_AvgPoolOp : PC_WindowOp<"avg_pool", "2-D average pooling",
 
 def PC_ErfOp : PC_UnaryOp<"erf", "Gauss error function">;
 
-def PC_HardSigmoidOp : PC_GraphOp<"hard_sigmoid", [SameOperandsAndResultType]> {
+def PC_HardSigmoidOp : PC_GraphOp<"hard_sigmoid", [SameOperandsAndResultType,
+    PC_LayerTail]> {
   let summary = "hard sigmoid max(0, min(1, alpha * x + beta))";
   let arguments = (ins PC_Tensor:$input, F32Attr:$alpha, F32Attr:$beta);
   let results = (outs PC_Tensor:$result);
@@ -295,7 +300,7 @@ def PC_WhereOp : PC_GraphOp<"where"> {
   let hasVerifier = 1;
 }
 
-def PC_NormalizeOp : PC_GraphOp<"normalize"> {
+def PC_NormalizeOp : PC_GraphOp<"normalize", [PC_LayerTail]> {
   let summary = "standardise over axes with the tensor's own statistics";
   let description = [{
     `result = (x - mean) / sqrt(var + epsilon) * scale + bias`, with mean
@@ -310,7 +315,7 @@ def PC_NormalizeOp : PC_GraphOp<"normalize"> {
   let hasVerifier = 1;
 }
 
-def PC_BatchNormOp : PC_GraphOp<"batch_norm", [
+def PC_BatchNormOp : PC_GraphOp<"batch_norm", [PC_LayerTail,
     DeclareOpInterfaceMethods<StatefulOpInterface>]> {
   let summary = "batch normalisation in training mode";
   let description = [{

@@ -2,7 +2,7 @@
 """Train the bundled MLP on Fashion-MNIST from Python, il next to bp.
 
     PYTHONPATH=build/python /usr/bin/python3 examples/python/fashion_mnist.py \
-        [--epochs 2] [--limit N] [--out DIR] [--seed 42]
+        [--epochs 2] [--limit N] [--out DIR] [--seed 42] [--vertices op|layer]
 
 Compiles examples/fashion_mnist/mlp.onnx twice with pcc.compile (inference
 learning, T=20, and backprop; softmax cross-entropy, Adam 1e-3, batch 64),
@@ -95,6 +95,8 @@ def main():
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--out", default=".")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--vertices", choices=("op", "layer"), default="op",
+                    help="the il model's value nodes (pcc --vertices)")
     args = ap.parse_args()
 
     train_x, train_y = load_split(args.data, "train")
@@ -104,7 +106,7 @@ def main():
 
     models = {alg: pcc.compile(MLP, algorithm=alg, loss="ce",
                                inference_steps=20, inference_rate=0.1,
-                               learning_rate=1e-3)
+                               learning_rate=1e-3, vertices=args.vertices)
               for alg in ("il", "bp")}
     batch = models["il"].signature["batch"]
     probe_x = np.ascontiguousarray(test_x[:batch])

@@ -72,6 +72,7 @@ int setInputShape(CompileOptions &o, const std::string &spec,
 const char *const pcc::kCompileFlags[] = {"algorithm",
                                           "loss",
                                           "loss-reduction",
+                                          "vertices",
                                           "inference-steps",
                                           "inference-rate",
                                           "learning-rate",
@@ -104,6 +105,10 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
       return bad(error,
                  "--loss-reduction must be mean or sum, got '" + value + "'");
     o.pc.lossReduction = value;
+  } else if (flag == "vertices") {
+    if (value != "op" && value != "layer")
+      return bad(error, "--vertices must be op or layer, got '" + value + "'");
+    o.pc.vertices = value;
   } else if (flag == "inference-steps") {
     if (!parseInt(value, o.inferenceSteps) || o.inferenceSteps < 1 ||
         o.inferenceSteps > 1000000000)

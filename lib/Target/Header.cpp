@@ -54,6 +54,7 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
   j << "], \"algorithm\": " << jsonString(o.pc.algorithm)
     << ", \"loss\": " << jsonString(o.pc.loss)
     << ", \"loss_reduction\": " << jsonString(o.pc.lossReduction)
+    << ", \"vertices\": " << jsonString(o.pc.vertices)
     << ", \"optimizer\": " << jsonString(o.optimizer)
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth

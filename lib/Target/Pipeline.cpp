@@ -56,7 +56,9 @@ std::unique_ptr<Pass> createBufferizePass() {
 } // namespace
 
 void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
-  pm.addPass(pc::createPCInsertNodes());
+  pc::PCInsertNodesOptions nodes;
+  nodes.vertices = options.vertices;
+  pm.addPass(pc::createPCInsertNodes(nodes));
   pc::PCBuildTrainingOptions build;
   build.algorithm = options.algorithm;
   build.loss = options.loss;
@@ -135,7 +137,8 @@ void pcc::registerPCCDialects(DialectRegistry &registry) {
 
 namespace {
 /// The options of pcc-opt's `-pcc-pc` and `-pcc-llvm`: the driver's
-/// --algorithm, --loss, --loss-reduction and --prefix, so that pcc-opt runs what pcc runs.
+/// --algorithm, --loss, --loss-reduction, --vertices and --prefix, so that
+/// pcc-opt runs what pcc runs.
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
                                 llvm::cl::desc("il, fpa, zil or bp"),
@@ -145,6 +148,8 @@ struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> lossReduction{*this, "loss-reduction",
                                     llvm::cl::desc("mean or sum"),
                                     llvm::cl::init("mean")};
+  Option<std::string> vertices{*this, "vertices", llvm::cl::desc("op or layer"),
+                               llvm::cl::init("op")};
 };
 struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
   Option<std::string> prefix{*this, "prefix",
@@ -160,12 +165,13 @@ void pcc::registerPCCPasses() {
   static PassPipelineRegistration<PCPipelineOptions> pcPipeline(
       "pcc-pc",
       "pcc's predictive-coding pipeline (options: algorithm, loss, "
-      "loss-reduction; default il, mse, mean)",
+      "loss-reduction, vertices; default il, mse, mean, op)",
       [](OpPassManager &pm, const PCPipelineOptions &o) {
         PCOptions options;
         options.algorithm = o.algorithm;
         options.loss = o.loss;
         options.lossReduction = o.lossReduction;
+        options.vertices = o.vertices;
         buildPCPipeline(pm, options);
       });
   static PassPipelineRegistration<> linalgPipeline(

@@ -789,7 +789,9 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
       func->emitError("graph has no value nodes: run pc-insert-nodes first");
       return signalPassFailure();
     }
-    FailureOr<GraphInfo> info = GraphInfo::analyze(*func);
+    // Layer vertices show in the nodes pc-insert-nodes placed: an op joined
+    // to its layer has no value node and one reader.
+    FailureOr<GraphInfo> info = GraphInfo::analyze(*func, /*layers=*/true);
     if (failed(info))
       return signalPassFailure();
 

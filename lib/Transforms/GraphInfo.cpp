@@ -26,7 +26,45 @@ StringRef mlir::pc::argRole(func::FuncOp func, unsigned index) {
   return "";
 }
 
-FailureOr<GraphInfo> GraphInfo::analyze(func::FuncOp func) {
+/// Whether `op` reads a parameter (trainable or frozen) or a parameter
+/// expression.
+static bool isParameterised(const GraphInfo &info, Operation *op) {
+  return llvm::any_of(op->getOperands(), [&](Value v) {
+    if (info.trainable.contains(v))
+      return true;
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && llvm::is_contained(info.params, arg);
+  });
+}
+
+void GraphInfo::groupLayers() {
+  Operation *output = outputVertex;
+  llvm::DenseSet<Operation *> headed, joined;
+  for (Operation *op : vertices) {
+    if (isParameterised(*this, op))
+      headed.insert(op);
+    if (op == output || !headed.contains(op) || !op->hasOneUse())
+      continue;
+    Operation *reader = *op->getUsers().begin();
+    if (!reader->hasTrait<LayerTail>() || reader->getNumResults() != 1 ||
+        !activity.contains(reader->getResult(0)))
+      continue;
+    // The reader's only activity is this op (once): a residual sum of two
+    // branches is a vertex of its own.
+    if (llvm::count_if(reader->getOperands(),
+                       [&](Value v) { return activity.contains(v); }) != 1)
+      continue;
+    joined.insert(op);
+    headed.insert(reader);
+  }
+  if (joined.empty())
+    return;
+  for (Operation *op : joined)
+    wiring.insert(op);
+  llvm::erase_if(vertices, [&](Operation *op) { return joined.contains(op); });
+}
+
+FailureOr<GraphInfo> GraphInfo::analyze(func::FuncOp func, bool layers) {
   GraphInfo info;
   info.func = func;
   if (!func.getBody().hasOneBlock())
@@ -93,5 +131,7 @@ FailureOr<GraphInfo> GraphInfo::analyze(func::FuncOp func) {
     if (!isa<func::ReturnOp, ErrorOp>(user))
       return user->emitOpError("reads the graph output; the output vertex "
                                "must not feed other vertices");
+  if (layers)
+    info.groupLayers();
   return info;
 }

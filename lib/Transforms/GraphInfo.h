@@ -27,13 +27,22 @@ struct GraphInfo {
   llvm::DenseSet<Value> activity;      // values that depend on an input
   Operation *outputVertex = nullptr;
 
-  /// Fails with a diagnostic naming the offending op.
-  static FailureOr<GraphInfo> analyze(func::FuncOp func);
+  /// Fails with a diagnostic naming the offending op. With `layers`, an op
+  /// whose single reader is a layer tail (PC_LayerTail) reading no other
+  /// activity joins that reader's vertex when the op is parameterised or is
+  /// a tail that the op before it joined: a layer f(W x + b) is one vertex.
+  /// The op
+  /// is then wiring here (no value node, re-evaluated from the values it
+  /// reads). A graph whose value nodes are already in place keeps them
+  /// (an op with a value node has more than one reader).
+  static FailureOr<GraphInfo> analyze(func::FuncOp func, bool layers = false);
 
   /// Whether `op` (one of activeOps) is wiring rather than a vertex.
   bool isWiring(Operation *op) const { return wiring.contains(op); }
 
 private:
+  void groupLayers();
+
   llvm::DenseSet<Operation *> wiring;
 };
 

@@ -15,7 +15,14 @@ using namespace mlir::pc;
 
 namespace {
 struct InsertNodesPass : pc::impl::PCInsertNodesBase<InsertNodesPass> {
+  using PCInsertNodesBase::PCInsertNodesBase;
+
   void runOnOperation() override {
+    if (vertices != "op" && vertices != "layer") {
+      getOperation().emitError("unknown vertices '")
+          << vertices << "' (expected op or layer)";
+      return signalPassFailure();
+    }
     FailureOr<func::FuncOp> func = findGraphFunction(getOperation());
     if (failed(func))
       return signalPassFailure();
@@ -23,7 +30,8 @@ struct InsertNodesPass : pc::impl::PCInsertNodesBase<InsertNodesPass> {
     func->walk([&](ValueOp) { alreadyNoded = true; });
     if (alreadyNoded)
       return; // idempotent
-    FailureOr<GraphInfo> info = GraphInfo::analyze(*func);
+    FailureOr<GraphInfo> info =
+        GraphInfo::analyze(*func, /*layers=*/vertices == "layer");
     if (failed(info))
       return signalPassFailure();
 

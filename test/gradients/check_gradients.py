@@ -120,7 +120,7 @@ class Fixture:
 def compile_model(args, fx, algorithm, steps, rate, out):
     cmd = [args.pcc, fx.onnx, "-o", out, "--algorithm=" + algorithm,
            "--loss=" + fx.loss_kind, "--inference-steps=%d" % steps,
-           "--inference-rate=%r" % rate]
+           "--inference-rate=%r" % rate, "--vertices=" + args.vertices]
     print("$ " + " ".join(cmd), flush=True)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -398,6 +398,8 @@ def parse_args(argv):
                     help="fixture name(s), comma-separated, or 'all'")
     ap.add_argument("--algorithm", required=True,
                     choices=["bp", "fpa", "zil", "il"])
+    ap.add_argument("--vertices", default="op", choices=["op", "layer"],
+                    help="pcc --vertices (default op)")
     ap.add_argument("--steps", type=int, default=None,
                     help="--inference-steps (default 50; il: 20)")
     ap.add_argument("--rate", type=float, default=None,

@@ -45,6 +45,13 @@ static cl::opt<std::string> lossReduction(
              "sample's output error then weighs as much as its hidden errors, "
              "whatever the batch size)"),
     cl::init("mean"), cl::cat(category));
+static cl::opt<std::string> vertices(
+    "vertices",
+    cl::desc("Value nodes: op (default; every op a vertex) or layer (a "
+             "parameterised op and the activations, bias adds and "
+             "normalisations after it one vertex, as in a PC layer "
+             "f(W x + b))"),
+    cl::init("op"), cl::cat(category));
 static cl::opt<std::string>
     inferenceSteps("inference-steps",
                    cl::desc("Relaxation steps T (default 20)"), cl::init("20"),
@@ -174,7 +181,7 @@ int main(int argc, char **argv) {
     return pcc::setFlag(o, flag, value, error) == 0;
   };
   bool ok = set("algorithm", algorithm) && set("loss", loss) &&
-            set("loss-reduction", lossReduction) &&
+            set("loss-reduction", lossReduction) && set("vertices", vertices) &&
             set("inference-steps", inferenceSteps) &&
             set("inference-rate", inferenceRate) &&
             set("learning-rate", learningRate) && set("optimizer", optimizer) &&

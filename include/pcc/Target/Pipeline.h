@@ -16,6 +16,7 @@ struct PCOptions {
   std::string algorithm = "il";
   std::string loss = "mse";
   std::string lossReduction = "mean"; // the batch: mean or sum of the losses
+  std::string vertices = "op"; // op: every op a vertex; layer: f(Wx + b) one
   bool queries = false; // also build pcc_query (pcc_infer, pcc_train_query)
 };
 

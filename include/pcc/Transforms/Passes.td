@@ -14,7 +14,17 @@ def PCInsertNodes : Pass<"pc-insert-nodes", "mlir::ModuleOp"> {
     model output gets no value node: its error is the loss gradient. Ops
     fed only by parameters and constants are parameter expressions, not
     vertices. Vertices are numbered in `vertex` attributes.
+
+    With `vertices=layer`, a parameterised op and the chain of layer tails
+    after it (activations, bias adds, scales, normalisations; each the
+    single reader of the op before and reading no other activity) form one
+    vertex, as in a PC layer mu = f(W x + b): only the chain's last op gets
+    nodes. The default `op` makes every op a vertex.
   }];
+  let options = [
+    Option<"vertices", "vertices", "std::string", /*default=*/"\"op\"",
+           "op (every op a vertex) or layer (a layer's ops one vertex)">,
+  ];
   let dependentDialects = ["mlir::pc::PCDialect"];
 }
 

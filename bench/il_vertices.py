@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""il with op and with layer vertices (pcc --vertices), side by side in one
+run, on the bundled Fashion-MNIST models.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/il_vertices.py [mlp] [cnn] [lstm]
+
+For each model and vertex kind: the graph's depth, the cosine between il's
+gradient (T = 20, rate 0.1) and backprop's on the first test batch before
+training, and the test accuracy after epochs 1 and 2 of il training (Adam
+1e-3, the model's batch, shuffled with seed 42).
+
+Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+
+import pcc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
+from fashion_mnist import DATA, load_split, one_hot  # noqa: E402
+
+MODELS = os.path.join(HERE, "..", "examples", "fashion_mnist")
+
+
+def flat(grads):
+    return np.concatenate([g.ravel() for g in grads.values()])
+
+
+def run(model, train, test):
+    path = os.path.join(MODELS, model + ".onnx")
+    bp = pcc.compile(path, algorithm="bp", loss="ce")
+    batch = bp.signature["batch"]
+    shape = bp.signature["inputs"][0]["shape"]
+
+    def inputs(images, idx):
+        return np.ascontiguousarray(
+            images[idx].reshape([len(idx)] + shape[1:]))
+
+    probe = np.arange(batch)
+    x, t = inputs(test[0], probe), one_hot(test[1][probe])
+    ref = flat(bp.gradients(x, t))
+    for vertices in ("op", "layer"):
+        m = pcc.compile(path, algorithm="il", loss="ce", inference_steps=20,
+                        inference_rate=0.1, vertices=vertices)
+        g = flat(m.gradients(x, t))
+        cos = g @ ref / np.linalg.norm(g) / np.linalg.norm(ref)
+        rng = np.random.RandomState(42)
+        accs, t0 = [], time.time()
+        for _ in range(2):
+            order = rng.permutation(len(train[0]))
+            for b in range(len(order) // batch):
+                idx = order[b * batch:(b + 1) * batch]
+                m.train_step(inputs(train[0], idx), one_hot(train[1][idx]))
+            correct = 0
+            for i in range(0, len(test[0]) - batch + 1, batch):
+                idx = np.arange(i, i + batch)
+                y = m.predict(inputs(test[0], idx))
+                correct += int((y.argmax(1) == test[1][idx]).sum())
+            accs.append(100 * correct / (len(test[0]) // batch * batch))
+        print("%-5s %-6s depth %3d  cos(il, bp) %.4f  accuracy %.2f / %.2f %%"
+              "  (%.0f s)" % (model, vertices, m.signature["depth"], cos,
+                              accs[0], accs[1], time.time() - t0), flush=True)
+
+
+def main():
+    models = sys.argv[1:] or ["mlp", "cnn"]
+    for model in models:
+        if model not in ("mlp", "cnn", "lstm"):
+            sys.exit("error: unknown model %r (expected mlp, cnn or lstm)"
+                     % model)
+    train, test = load_split(DATA, "train"), load_split(DATA, "t10k")
+    for model in models:
+        run(model, train, test)
+
+
+if __name__ == "__main__":
+    main()
