@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""il's convergence to backprop: the cosine between il's gradient and
+backprop's against the number of relaxation steps T, with op and with layer
+vertices (pcc --vertices), on one fixed Fashion-MNIST test batch at the
+models' initial parameters.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/il_convergence.py \
+        [--models mlp,deep,cnn,lstm] [--steps 5,10,20,50,100,200] [--rate 0.1]
+
+Models: the bundled 784-256-256-10 MLP, CNN and row-LSTM
+(examples/fashion_mnist) and a deep MLP, 784 -> 6 x (Linear 128, tanh) ->
+10 (torch.manual_seed(0)). Softmax cross-entropy, batch 64. T is a run-time
+hyper-parameter, so each library is compiled once. Prints one table row per
+model and vertex kind (depth, then the cosine at each T).
+
+Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+import pcc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
+from fashion_mnist import DATA, load_split, one_hot  # noqa: E402
+
+BUNDLED = os.path.join(HERE, "..", "examples", "fashion_mnist")
+BATCH = 64
+
+
+def deep_mlp():
+    import torch
+    torch.manual_seed(0)
+    layers, width = [], 784
+    for _ in range(6):
+        layers += [torch.nn.Linear(width, 128), torch.nn.Tanh()]
+        width = 128
+    return torch.nn.Sequential(*layers, torch.nn.Linear(width, 10))
+
+
+def source(name):
+    """(model for pcc.compile, example input or None)."""
+    if name == "deep":
+        return deep_mlp(), np.zeros((BATCH, 784), np.float32)
+    return os.path.join(BUNDLED, name + ".onnx"), None
+
+
+def flat(grads):
+    return np.concatenate([g.ravel() for g in grads.values()])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", default="mlp,deep,cnn,lstm")
+    ap.add_argument("--steps", default="5,10,20,50,100,200")
+    ap.add_argument("--rate", type=float, default=0.1)
+    ap.add_argument("--data", default=DATA)
+    args = ap.parse_args()
+    models = args.models.split(",")
+    for m in models:
+        if m not in ("mlp", "deep", "cnn", "lstm"):
+            ap.error("--models: unknown model %r (mlp, deep, cnn or lstm)" % m)
+    try:
+        steps = [int(s) for s in args.steps.split(",")]
+    except ValueError:
+        ap.error("--steps must be comma-separated whole numbers")
+    if not steps or min(steps) < 1:
+        ap.error("--steps must be whole numbers >= 1")
+    images, labels = load_split(args.data, "t10k")
+    target = one_hot(labels[:BATCH])
+    print("| model | vertices | depth | " +
+          " | ".join("T = %d" % t for t in steps) + " |")
+    print("|---|---|---|" + "---|" * len(steps))
+    for name in models:
+        model, example = source(name)
+        bp = pcc.compile(model, example, algorithm="bp", loss="ce")
+        shape = bp.signature["inputs"][0]["shape"]
+        x = np.ascontiguousarray(images[:BATCH].reshape(shape))
+        ref = flat(bp.gradients(x, target))
+        for vertices in ("op", "layer"):
+            il = pcc.compile(model, example, algorithm="il", loss="ce",
+                             inference_rate=args.rate, vertices=vertices)
+            cos = []
+            for t in steps:
+                il.set(inference_steps=t)
+                g = flat(il.gradients(x, target))
+                cos.append(g @ ref / np.linalg.norm(g) / np.linalg.norm(ref))
+            print("| %s | %s | %d | %s |" % (
+                name, vertices, il.signature["depth"],
+                " | ".join("%.3f" % c for c in cos)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
