@@ -101,22 +101,22 @@ int64_t paramSize(const QueryAbi &a, int64_t i) {
   return n;
 }
 
-std::vector<std::vector<float>> params(const QueryAbi &a, pcc_model *m) {
+/// A copy of every parameter's (or, with `gradients`, every gradient's)
+/// elements.
+std::vector<std::vector<float>> copies(const QueryAbi &a, pcc_model *m,
+                                       bool gradients) {
   std::vector<std::vector<float>> out;
   for (int64_t i = 0; i < a.num_params(); ++i) {
-    const float *p = a.param_data(m, i);
+    const float *p = gradients ? a.param_grad(m, i) : a.param_data(m, i);
     out.emplace_back(p, p + paramSize(a, i));
   }
   return out;
 }
-
+std::vector<std::vector<float>> params(const QueryAbi &a, pcc_model *m) {
+  return copies(a, m, /*gradients=*/false);
+}
 std::vector<std::vector<float>> grads(const QueryAbi &a, pcc_model *m) {
-  std::vector<std::vector<float>> out;
-  for (int64_t i = 0; i < a.num_params(); ++i) {
-    const float *g = a.param_grad(m, i);
-    out.emplace_back(g, g + paramSize(a, i));
-  }
-  return out;
+  return copies(a, m, /*gradients=*/true);
 }
 
 /// A model and a query on the fixed input and target.
