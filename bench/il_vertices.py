@@ -2,16 +2,20 @@
 """il with op and with layer vertices (pcc --vertices), side by side in one
 run, on the bundled Fashion-MNIST models.
 
-    PYTHONPATH=build/python /usr/bin/python3 bench/il_vertices.py [mlp] [cnn] [lstm]
+    PYTHONPATH=build/python /usr/bin/python3 bench/il_vertices.py [mlp] [cnn] [lstm] \
+        [--vertices op,layer] [--rate 0.1]
 
 For each model and vertex kind: the graph's depth, the cosine between il's
-gradient (T = 20, rate 0.1) and backprop's on the first test batch before
-training, and the test accuracy after epochs 1 and 2 of il training (Adam
-1e-3, the model's batch, shuffled with seed 42).
+gradient (T = 20, the given rate) and backprop's on the first test batch
+before training, the test accuracy after epochs 1 and 2 of il training
+(Adam 1e-3, the model's batch, shuffled with seed 42), and how many
+training steps ended with the energy above the loss (a diverged
+relaxation: the rate is too high for the graph).
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
 
+import argparse
 import os
 import sys
 import time
@@ -31,7 +35,7 @@ def flat(grads):
     return np.concatenate([g.ravel() for g in grads.values()])
 
 
-def run(model, train, test):
+def run(model, train, test, kinds, rate):
     path = os.path.join(MODELS, model + ".onnx")
     bp = pcc.compile(path, algorithm="bp", loss="ce")
     batch = bp.signature["batch"]
@@ -44,38 +48,50 @@ def run(model, train, test):
     probe = np.arange(batch)
     x, t = inputs(test[0], probe), one_hot(test[1][probe])
     ref = flat(bp.gradients(x, t))
-    for vertices in ("op", "layer"):
+    for vertices in kinds:
         m = pcc.compile(path, algorithm="il", loss="ce", inference_steps=20,
-                        inference_rate=0.1, vertices=vertices)
+                        inference_rate=rate, vertices=vertices)
         g = flat(m.gradients(x, t))
         cos = g @ ref / np.linalg.norm(g) / np.linalg.norm(ref)
         rng = np.random.RandomState(42)
-        accs, t0 = [], time.time()
+        accs, diverged, t0 = [], 0, time.time()
         for _ in range(2):
             order = rng.permutation(len(train[0]))
             for b in range(len(order) // batch):
                 idx = order[b * batch:(b + 1) * batch]
-                m.train_step(inputs(train[0], idx), one_hot(train[1][idx]))
+                stats = m.train_step(inputs(train[0], idx),
+                                     one_hot(train[1][idx]))
+                diverged += stats.energy > stats.loss
             correct = 0
             for i in range(0, len(test[0]) - batch + 1, batch):
                 idx = np.arange(i, i + batch)
                 y = m.predict(inputs(test[0], idx))
                 correct += int((y.argmax(1) == test[1][idx]).sum())
             accs.append(100 * correct / (len(test[0]) // batch * batch))
-        print("%-5s %-6s depth %3d  cos(il, bp) %.4f  accuracy %.2f / %.2f %%"
-              "  (%.0f s)" % (model, vertices, m.signature["depth"], cos,
-                              accs[0], accs[1], time.time() - t0), flush=True)
+        print("%-5s %-6s rate %g  depth %3d  cos(il, bp) %.4f  accuracy "
+              "%.2f / %.2f %%  diverged steps %d  (%.0f s)" % (
+                  model, vertices, rate, m.signature["depth"], cos, accs[0],
+                  accs[1], diverged, time.time() - t0), flush=True)
 
 
 def main():
-    models = sys.argv[1:] or ["mlp", "cnn"]
-    for model in models:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="*",
+                    help="mlp, cnn and/or lstm (default: mlp cnn)")
+    ap.add_argument("--vertices", default="op,layer")
+    ap.add_argument("--rate", type=float, default=0.1)
+    args = ap.parse_args()
+    for model in args.models:
         if model not in ("mlp", "cnn", "lstm"):
-            sys.exit("error: unknown model %r (expected mlp, cnn or lstm)"
-                     % model)
+            ap.error("unknown model %r (expected mlp, cnn or lstm)" % model)
+    kinds = args.vertices.split(",")
+    if not kinds or any(k not in ("op", "layer") for k in kinds):
+        ap.error("--vertices: a comma-separated list of op and layer")
+    if not args.rate > 0:
+        ap.error("--rate must be positive")
     train, test = load_split(DATA, "train"), load_split(DATA, "t10k")
-    for model in models:
-        run(model, train, test)
+    for model in args.models or ["mlp", "cnn"]:
+        run(model, train, test, kinds, args.rate)
 
 
 if __name__ == "__main__":
