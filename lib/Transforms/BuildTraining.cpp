@@ -172,11 +172,16 @@ private:
         grads.push_back(b.create<NegOp>(loc(), a));
         continue;
       }
-      auto type = cast<RankedTensorType>(p.getType());
-      grads.push_back(b.create<arith::ConstantOp>(
-          loc(), DenseElementsAttr::get(type, b.getF32FloatAttr(0.0f))));
+      grads.push_back(splat(b, p.getType(), 0.0f));
     }
     return grads;
+  }
+
+  /// A constant tensor of type `type` with every element `value`.
+  Value splat(OpBuilder &b, Type type, float value) {
+    return b.create<arith::ConstantOp>(
+        loc(), DenseElementsAttr::get(cast<RankedTensorType>(type),
+                                      b.getF32FloatAttr(value)));
   }
 
   /// The graph's depth: the longest distance of a vertex to the output,
@@ -435,14 +440,8 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
         b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
     SmallVector<Value> init;
     for (Operation *v : hidden)
-      init.push_back(
-          heldPredictions
-              ? b.create<arith::ConstantOp>(
-                     loc(), DenseElementsAttr::get(
-                                cast<RankedTensorType>(v->getResult(0).getType()),
-                                b.getF32FloatAttr(0.0f)))
-                    .getResult()
-              : fwd.lookup(v->getResult(0)));
+      init.push_back(heldPredictions ? splat(b, v->getResult(0).getType(), 0.0f)
+                                     : fwd.lookup(v->getResult(0)));
     Value zero = b.create<arith::ConstantIndexOp>(loc(), 0);
     Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
 
@@ -596,11 +595,7 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
   FailureOr<SmallVector<Value>> newStates = stateUpdates(b, fwd);
   if (failed(newStates))
     return failure();
-  auto ones = [&](Type t) -> Value {
-    return b.create<arith::ConstantOp>(
-        loc(), DenseElementsAttr::get(cast<RankedTensorType>(t),
-                                      b.getF32FloatAttr(1.0f)));
-  };
+  auto ones = [&](Type t) { return splat(b, t, 1.0f); };
   auto mul = [&](OpBuilder &b, Value x, Value y) -> Value {
     return b.create<MulOp>(loc(), x.getType(), x, y);
   };
@@ -645,9 +640,7 @@ LogicalResult TrainingBuilder::buildQuery(OpBuilder &b) {
   size_t numValues = init.size();
   // Each value's velocity (heavy ball), zero at the start.
   for (size_t i = 0; i < numValues; ++i)
-    init.push_back(b.create<arith::ConstantOp>(
-        loc(), DenseElementsAttr::get(cast<RankedTensorType>(init[i].getType()),
-                                      b.getF32FloatAttr(0.0f))));
+    init.push_back(splat(b, init[i].getType(), 0.0f));
   Value rateTensor =
       b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
   Value momentumTensor =

@@ -26,22 +26,18 @@ StringRef mlir::pc::argRole(func::FuncOp func, unsigned index) {
   return "";
 }
 
-/// Whether `op` reads a parameter (trainable or frozen) or a parameter
-/// expression.
-static bool isParameterised(const GraphInfo &info, Operation *op) {
-  return llvm::any_of(op->getOperands(), [&](Value v) {
-    if (info.trainable.contains(v))
-      return true;
-    auto arg = dyn_cast<BlockArgument>(v);
-    return arg && llvm::is_contained(info.params, arg);
-  });
-}
-
 void GraphInfo::groupLayers() {
+  // Parameters (trainable or frozen) and the expressions computed from them.
+  llvm::DenseSet<Value> parameters(params.begin(), params.end());
+  for (Operation *op : paramExprs)
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return parameters.contains(v); }))
+      parameters.insert(op->result_begin(), op->result_end());
   Operation *output = outputVertex;
   llvm::DenseSet<Operation *> headed, joined;
   for (Operation *op : vertices) {
-    if (isParameterised(*this, op))
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return parameters.contains(v); }))
       headed.insert(op);
     if (op == output || !headed.contains(op) || !op->hasOneUse())
       continue;
