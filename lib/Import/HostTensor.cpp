@@ -77,19 +77,20 @@ HostTensor HostTensor::ofFloats(ArrayRef<int64_t> shape, std::vector<float> data
   return h;
 }
 
-/// Compile-time constants are evaluated in memory: refuse absurd sizes (a
-/// bad ConstantOfShape or Expand) with a message rather than an exhausted
-/// host.
+/// Compile-time constants are evaluated in memory, element by element:
+/// refuse sizes past 2^24 elements (64 MiB of f32) rather than spend seconds
+/// and gigabytes on a bad ConstantOfShape or Expand. Real models fold shapes
+/// and small tables; larger results keep their graph form (importNode).
 static void checkHostSize(ArrayRef<int64_t> shape) {
-  constexpr int64_t kMaxElements = int64_t(1) << 28;
+  constexpr int64_t kMaxElements = int64_t(1) << 24;
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0)
       throw ImportError("a compile-time constant would have the negative "
                         "dimension " + std::to_string(d));
     if (d && n > kMaxElements / d)
-      throw ImportError("a compile-time constant of shape " +
-                        shapeString(shape) + " is too large to evaluate");
+      throw HostSizeError("a compile-time constant of shape " +
+                          shapeString(shape) + " is too large to evaluate");
     n *= d;
   }
 }

@@ -30,6 +30,12 @@ struct ImportError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A compile-time constant too large to evaluate on the host; an op with a
+/// graph form is then imported as graph ops instead of folded.
+struct HostSizeError : ImportError {
+  using ImportError::ImportError;
+};
+
 /// The most elements a tensor pcc compiles may have (2^40): every product
 /// of dimensions of a valid shape stays far from int64 overflow.
 constexpr int64_t kMaxTensorElements = int64_t(1) << 40;

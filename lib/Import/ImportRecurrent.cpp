@@ -87,24 +87,27 @@ static void importRecurrent(Importer &imp, const onnx::NodeProto &node) {
            llvm::all_of(llvm::seq<int64_t>(0, e.constant->size()),
                         [&](int64_t k) { return e.constant->at(k) == 0; });
   };
+  // The shape is checked before a constant's data is read.
   auto initialState = [&](int i, const char *what) -> Value {
-    if (!imp.hasInput(node, i) || isZeroConstant(i))
+    if (!imp.hasInput(node, i))
       return Value();
-    Value v = imp.tensor(node, i);
     SmallVector<int64_t> expect = layout ? SmallVector<int64_t>{batch, dirs, hidden}
                                          : SmallVector<int64_t>{dirs, batch, hidden};
-    if (imp.shapeOfValue(v) != ArrayRef<int64_t>(expect))
+    if (imp.shapeOf(node, i) != ArrayRef<int64_t>(expect))
       imp.fail(node, std::string(what) + " must be " + shapeString(expect) +
-                     ", got " + shapeString(imp.shapeOfValue(v)));
-    return v;
+                         ", got " + shapeString(imp.shapeOf(node, i)));
+    if (isZeroConstant(i))
+      return Value();
+    return imp.tensor(node, i);
   };
   Value h0 = initialState(5, "initial_h");
   Value c0 = cell == Cell::LSTM ? initialState(6, "initial_c") : Value();
   std::optional<Value> peep;
-  if (cell == Cell::LSTM && imp.hasInput(node, 7) && !isZeroConstant(7)) {
-    peep = imp.tensor(node, 7);
-    if (imp.shapeOfValue(*peep) != ArrayRef<int64_t>{dirs, 3 * hidden})
+  if (cell == Cell::LSTM && imp.hasInput(node, 7)) {
+    if (imp.shapeOf(node, 7) != ArrayRef<int64_t>{dirs, 3 * hidden})
       imp.fail(node, "P must be " + shapeString({dirs, 3 * hidden}));
+    if (!isZeroConstant(7))
+      peep = imp.tensor(node, 7);
   }
 
   // Activations, consumed in order per direction: f (RNN); f, g (GRU);

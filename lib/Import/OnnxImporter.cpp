@@ -412,7 +412,14 @@ void Importer::importNode(const onnx::NodeProto &node) {
   // The host evaluator's errors name no node: say which one.
   try {
     if (spec->fold && (runTimeInput < 0 || spec->foldsOnShapes)) {
-      if (Folded folded = spec->fold(*this, node)) {
+      Folded folded;
+      try {
+        folded = spec->fold(*this, node);
+      } catch (const HostSizeError &) {
+        if (!spec->import)
+          throw;
+      }
+      if (folded) {
         for (auto [k, t] : llvm::enumerate(*folded))
           if (wantsOutput(node, k))
             values[node.output(k)] = Entry{Value(), std::move(t)};

@@ -832,6 +832,28 @@ def rnn_zero_h0():
 
 
 @builder
+def rnn_huge_initial_h():
+    # A zero initial_h expanded to 2^25 elements: its shape is refused before
+    # its data is read (fuzzing found the import spending seconds on it).
+    return recurrent_model("RNN", 1, [3, 2, 4], [None, out("Y_h", [1, 2, 2])],
+                           extra_inputs=["", "h0"],
+                           nodes_before=[const_node("z", np.zeros([1], np.float32)),
+                                         const_node("hs", np.array([1, 4194304, 8],
+                                                                   np.int64)),
+                                         helper.make_node("Expand", ["z", "hs"],
+                                                          ["h0"])])
+
+
+@builder
+def lstm_wrong_zero_c0():
+    # An all-zero initial_c of the wrong shape is refused, not ignored.
+    return recurrent_model("LSTM", 4, [3, 2, 4], [None, out("Y_h", [1, 2, 2])],
+                           extra_inputs=["", "", "c0"],
+                           nodes_before=[const_node("c0", np.zeros([1, 2, 3],
+                                                                   np.float32))])
+
+
+@builder
 def rnn_layout1():
     # layout 1: X [batch 2, seq 3, input 4]; the rows of step t are t, t+3.
     return recurrent_model("RNN", 1, [2, 3, 4],
@@ -956,6 +978,17 @@ def huge_constant():
                   helper.make_node("ReduceSum", ["c"], ["r"], keepdims=0),
                   helper.make_node("Mul", ["x", "r"], ["y"])],
                  [inp("x", [2])], [out("y", [2])], [ints("s", [100000, 100000])])
+
+
+@builder
+def large_expand():
+    # Expand of a constant to 2^25 elements: past the host evaluator's limit,
+    # so it keeps its graph form (a broadcast) instead of being folded.
+    return model([const_node("c", np.full([1], 0.5, np.float32)),
+                  helper.make_node("Expand", ["c", "s"], ["e"], name="wide"),
+                  helper.make_node("ReduceSum", ["e"], ["r"], keepdims=0),
+                  helper.make_node("Mul", ["x", "r"], ["y"])],
+                 [inp("x", [2])], [out("y", [2])], [ints("s", [2, 4096, 4096])])
 
 
 @builder
