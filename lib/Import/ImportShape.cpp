@@ -364,11 +364,17 @@ int64_t concatAxis(Importer &imp, const onnx::NodeProto &node) {
   int64_t rank = first.size();
   if (!imp.attr(node, "axis"))
     imp.fail(node, "attribute 'axis' is required");
+  if (rank == 0)
+    imp.fail(node, "input '" + node.input(0) +
+                       "' is a scalar; Concat joins tensors of rank >= 1");
   int64_t axis = imp.normAxis(node, imp.intAttr(node, "axis", 0), rank);
   for (int i = 0; i < node.input_size(); ++i) {
     ArrayRef<int64_t> s = imp.shapeOf(node, i);
+    if ((int64_t)s.size() != rank)
+      imp.fail(node, "input shapes " + shapeString(first) + " and " +
+                         shapeString(s) + " differ in rank");
     for (int64_t d = 0; d < rank; ++d)
-      if ((int64_t)s.size() != rank || (d != axis && s[d] != first[d]))
+      if (d != axis && s[d] != first[d])
         imp.fail(node, "input shapes " + shapeString(first) + " and " +
                            shapeString(s) + " differ off axis " +
                            std::to_string(axis));

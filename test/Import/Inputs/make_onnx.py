@@ -700,6 +700,26 @@ def concat_tensors():
                  [inp("x", [2, 3]), inp("z", [2, 2])], [out("y", [2, 8])])
 
 
+
+@builder
+def concat_scalar():
+    # Scalars do not concatenate (fuzzing: a folded Concat read a dimension
+    # the scalar does not have).
+    return model([const_node("a", np.array(2, np.int64)),
+                  const_node("b", np.array(3, np.int64)),
+                  helper.make_node("Concat", ["a", "b"], ["s"], name="cat", axis=0),
+                  helper.make_node("Reshape", ["x", "s"], ["y"])],
+                 [inp("x", [2, 3])], [out("y", [2, 3])])
+
+
+@builder
+def concat_rank_mismatch():
+    return model([const_node("a", np.array([2], np.int64)),
+                  const_node("b", np.array(3, np.int64)),
+                  helper.make_node("Concat", ["a", "b"], ["s"], name="cat", axis=0),
+                  helper.make_node("Reshape", ["x", "s"], ["y"])],
+                 [inp("x", [2, 3])], [out("y", [2, 3])])
+
 # --- Elementwise ops for CNNs and RNNs -----------------------------------------
 
 @builder
