@@ -1,16 +1,19 @@
 #!/usr/bin/python3
-"""il with op and with layer vertices (pcc --vertices), side by side in one
-run, on the bundled Fashion-MNIST models.
+"""il variants side by side in one run, on the bundled Fashion-MNIST
+models: op and layer vertices (pcc --vertices), with and without nudging
+(pcc --nudging, --nudge-beta).
 
     PYTHONPATH=build/python /usr/bin/python3 bench/il_vertices.py [mlp] [cnn] [lstm] \
-        [--vertices op,layer] [--rate 0.1]
+        [--vertices op,layer] [--nudging none] [--beta 0.1] [--rate 0.1] \
+        [--steps 20]
 
-For each model and vertex kind: the graph's depth, the cosine between il's
-gradient (T = 20, the given rate) and backprop's on the first test batch
-before training, the test accuracy after epochs 1 and 2 of il training
-(Adam 1e-3, the model's batch, shuffled with seed 42), and how many
-training steps ended with the energy above the loss (a diverged
-relaxation: the rate is too high for the graph).
+For each model, vertex kind and nudging: the graph's depth, the cosine
+between il's gradient (T = --steps, the given rate) and backprop's on the
+first test batch before training, the test accuracy after epochs 1 and 2 of
+il training (Adam 1e-3, the model's batch, shuffled with seed 42), and how
+many training steps ended with the energy above its forward-pass value
+(the loss, times the nudge where nudged: a diverged relaxation, the rate is
+too high for the graph).
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
@@ -35,7 +38,7 @@ def flat(grads):
     return np.concatenate([g.ravel() for g in grads.values()])
 
 
-def run(model, train, test, kinds, rate):
+def run(model, train, test, kinds, nudgings, beta, rate, steps):
     path = os.path.join(MODELS, model + ".onnx")
     bp = pcc.compile(path, algorithm="bp", loss="ce")
     batch = bp.signature["batch"]
@@ -48,9 +51,14 @@ def run(model, train, test, kinds, rate):
     probe = np.arange(batch)
     x, t = inputs(test[0], probe), one_hot(test[1][probe])
     ref = flat(bp.gradients(x, t))
-    for vertices in kinds:
-        m = pcc.compile(path, algorithm="il", loss="ce", inference_steps=20,
-                        inference_rate=rate, vertices=vertices)
+    variants = [(v, n) for v in kinds for n in nudgings]
+    for vertices, nudging in variants:
+        m = pcc.compile(path, algorithm="il", loss="ce", inference_steps=steps,
+                        inference_rate=rate, vertices=vertices,
+                        nudging=nudging, nudge_beta=beta)
+        # The energy at the forward pass is the loss times the nudge.
+        scale = {"none": 1.0, "positive": beta, "centred": beta,
+                 "negative": -beta}[nudging]
         g = flat(m.gradients(x, t))
         cos = g @ ref / np.linalg.norm(g) / np.linalg.norm(ref)
         rng = np.random.RandomState(42)
@@ -61,17 +69,18 @@ def run(model, train, test, kinds, rate):
                 idx = order[b * batch:(b + 1) * batch]
                 stats = m.train_step(inputs(train[0], idx),
                                      one_hot(train[1][idx]))
-                diverged += stats.energy > stats.loss
+                diverged += stats.energy > scale * stats.loss
             correct = 0
             for i in range(0, len(test[0]) - batch + 1, batch):
                 idx = np.arange(i, i + batch)
                 y = m.predict(inputs(test[0], idx))
                 correct += int((y.argmax(1) == test[1][idx]).sum())
             accs.append(100 * correct / (len(test[0]) // batch * batch))
-        print("%-5s %-6s rate %g  depth %3d  cos(il, bp) %.4f  accuracy "
-              "%.2f / %.2f %%  diverged steps %d  (%.0f s)" % (
-                  model, vertices, rate, m.signature["depth"], cos, accs[0],
-                  accs[1], diverged, time.time() - t0), flush=True)
+        print("%-5s %-6s nudging %-8s rate %g  T %d  depth %3d  cos(il, bp) "
+              "%.4f  accuracy %.2f / %.2f %%  diverged steps %d  (%.0f s)" % (
+                  model, vertices, nudging, rate, steps, m.signature["depth"],
+                  cos, accs[0], accs[1], diverged, time.time() - t0),
+              flush=True)
 
 
 def main():
@@ -79,7 +88,12 @@ def main():
     ap.add_argument("models", nargs="*",
                     help="mlp, cnn and/or lstm (default: mlp cnn)")
     ap.add_argument("--vertices", default="op,layer")
+    ap.add_argument("--nudging", default="none",
+                    help="comma-separated: none, positive, negative, centred")
+    ap.add_argument("--beta", type=float, default=0.1,
+                    help="the nudge beta (default 0.1)")
     ap.add_argument("--rate", type=float, default=0.1)
+    ap.add_argument("--steps", type=int, default=20)
     args = ap.parse_args()
     for model in args.models:
         if model not in ("mlp", "cnn", "lstm"):
@@ -87,11 +101,19 @@ def main():
     kinds = args.vertices.split(",")
     if not kinds or any(k not in ("op", "layer") for k in kinds):
         ap.error("--vertices: a comma-separated list of op and layer")
-    if not args.rate > 0:
-        ap.error("--rate must be positive")
+    nudgings = args.nudging.split(",")
+    if any(n not in ("none", "positive", "negative", "centred")
+           for n in nudgings):
+        ap.error("--nudging: a comma-separated list of none, positive, "
+                 "negative and centred")
+    if not args.rate > 0 or not args.beta > 0:
+        ap.error("--rate and --beta must be positive")
+    if args.steps < 1:
+        ap.error("--steps must be at least 1")
     train, test = load_split(DATA, "train"), load_split(DATA, "t10k")
     for model in args.models or ["mlp", "cnn"]:
-        run(model, train, test, kinds, args.rate)
+        run(model, train, test, kinds, nudgings, args.beta, args.rate,
+            args.steps)
 
 
 if __name__ == "__main__":

@@ -307,6 +307,13 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     error = "a shared library cannot be written to stdout; give -o FILE";
     return 1;
   }
+  if (o.pc.nudging != "none" && o.pc.algorithm != "il") {
+    error = "--nudging is for --algorithm=il (fpa and zil hold the "
+            "predictions, where a nudge changes nothing; bp does not relax), "
+            "got --algorithm=" +
+            o.pc.algorithm;
+    return 1;
+  }
   if ((o.emit == EmitKind::Onnx) != !o.checkpoint.empty()) {
     error = o.checkpoint.empty()
                 ? "--emit=onnx writes the model with a checkpoint's values: "

@@ -73,6 +73,8 @@ const char *const pcc::kCompileFlags[] = {"algorithm",
                                           "loss",
                                           "loss-reduction",
                                           "vertices",
+                                          "nudging",
+                                          "nudge-beta",
                                           "inference-steps",
                                           "inference-rate",
                                           "learning-rate",
@@ -109,6 +111,18 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
     if (value != "op" && value != "layer")
       return bad(error, "--vertices must be op or layer, got '" + value + "'");
     o.pc.vertices = value;
+  } else if (flag == "nudging") {
+    if (value != "none" && value != "positive" && value != "negative" &&
+        value != "centred")
+      return bad(error, "--nudging must be none, positive, negative or "
+                        "centred, got '" +
+                            value + "'");
+    o.pc.nudging = value;
+  } else if (flag == "nudge-beta") {
+    if (!parseDouble(value, o.pc.nudgeBeta) || !(o.pc.nudgeBeta > 0) ||
+        !std::isfinite(o.pc.nudgeBeta))
+      return bad(error,
+                 "--nudge-beta must be a positive number, got '" + value + "'");
   } else if (flag == "inference-steps") {
     if (!parseInt(value, o.inferenceSteps) || o.inferenceSteps < 1 ||
         o.inferenceSteps > 1000000000)

@@ -55,13 +55,16 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     << ", \"loss\": " << jsonString(o.pc.loss)
     << ", \"loss_reduction\": " << jsonString(o.pc.lossReduction)
     << ", \"vertices\": " << jsonString(o.pc.vertices)
+    << ", \"nudging\": " << jsonString(o.pc.nudging)
+    << ", \"nudge_beta\": " << o.pc.nudgeBeta
     << ", \"optimizer\": " << jsonString(o.optimizer)
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth
     << ", \"hyperparameters\": {\"learning_rate\": " << o.learningRate
-    << ", \"inference_rate\": " << o.inferenceRate
-    << ", \"inference_steps\": "
-    << (info.fixedSteps > 0 ? info.fixedSteps : info.fixedSteps < 0 ? 0 : o.inferenceSteps)
+    << ", \"inference_rate\": " << o.inferenceRate << ", \"inference_steps\": "
+    << (info.fixedSteps > 0   ? info.fixedSteps
+        : info.fixedSteps < 0 ? 0
+                              : o.inferenceSteps)
     << "}}";
   return j.str();
 }

@@ -64,6 +64,8 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   build.loss = options.loss;
   build.reduction = options.lossReduction;
   build.queries = options.queries;
+  build.nudging = options.nudging;
+  build.nudgeBeta = options.nudgeBeta;
   pm.addPass(pc::createPCBuildTraining(build));
   // Everything whose inputs are fixed during relaxation (for example the
   // prediction of a vertex whose parents are all clamped) leaves the loop.
@@ -137,7 +139,8 @@ void pcc::registerPCCDialects(DialectRegistry &registry) {
 
 namespace {
 /// The options of pcc-opt's `-pcc-pc` and `-pcc-llvm`: the driver's
-/// --algorithm, --loss, --loss-reduction, --vertices and --prefix, so that
+/// --algorithm, --loss, --loss-reduction, --vertices, --nudging,
+/// --nudge-beta and --prefix, so that
 /// pcc-opt runs what pcc runs.
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
@@ -150,6 +153,13 @@ struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
                                     llvm::cl::init("mean")};
   Option<std::string> vertices{*this, "vertices", llvm::cl::desc("op or layer"),
                                llvm::cl::init("op")};
+  Option<std::string> nudging{
+      *this, "nudging",
+      llvm::cl::desc("il: none, positive, negative or centred"),
+      llvm::cl::init("none")};
+  Option<double> nudgeBeta{*this, "nudge-beta",
+                           llvm::cl::desc("the nudge beta > 0"),
+                           llvm::cl::init(0.1)};
 };
 struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
   Option<std::string> prefix{*this, "prefix",
@@ -165,13 +175,16 @@ void pcc::registerPCCPasses() {
   static PassPipelineRegistration<PCPipelineOptions> pcPipeline(
       "pcc-pc",
       "pcc's predictive-coding pipeline (options: algorithm, loss, "
-      "loss-reduction, vertices; default il, mse, mean, op)",
+      "loss-reduction, vertices, nudging, nudge-beta; default il, mse, mean, "
+      "op, none, 0.1)",
       [](OpPassManager &pm, const PCPipelineOptions &o) {
         PCOptions options;
         options.algorithm = o.algorithm;
         options.loss = o.loss;
         options.lossReduction = o.lossReduction;
         options.vertices = o.vertices;
+        options.nudging = o.nudging;
+        options.nudgeBeta = o.nudgeBeta;
         buildPCPipeline(pm, options);
       });
   static PassPipelineRegistration<> linalgPipeline(

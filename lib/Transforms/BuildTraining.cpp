@@ -15,6 +15,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <cmath>
+
 namespace mlir::pc {
 #define GEN_PASS_DEF_PCBUILDTRAINING
 #include "pcc/Transforms/Passes.h.inc"
@@ -26,6 +28,10 @@ using namespace mlir::pc;
 namespace {
 
 enum class Algorithm { IL, FPA, ZIL, BP };
+
+/// Equilibrium-propagation style estimates for il (Millidge et al. 2022):
+/// the output error scaled by beta, the parameter update divided by it.
+enum class Nudging { None, Positive, Negative, Centred };
 
 /// Accumulates sums of tensors keyed by a value of the original graph.
 class Accumulator {
@@ -44,8 +50,9 @@ private:
 class TrainingBuilder {
 public:
   TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss,
-                  LossReduction reduction)
+                  LossReduction reduction, Nudging nudging, float nudgeBeta)
       : info(info), algorithm(algorithm), loss(loss), reduction(reduction),
+        nudging(nudging), nudgeBeta(nudgeBeta),
         graphLoc(func::FuncOp(info.func).getLoc()) {
     for (Operation *v : info.vertices) {
       if (v == info.outputVertex)
@@ -177,6 +184,14 @@ private:
     return grads;
   }
 
+  /// `v` times the constant `factor`; `v` itself for 1 (and for null).
+  Value scaled(OpBuilder &b, Value v, float factor) {
+    if (!v || factor == 1.0f)
+      return v;
+    Value f = splat(b, RankedTensorType::get({}, b.getF32Type()), factor);
+    return b.create<MulOp>(loc(), v.getType(), f, v);
+  }
+
   /// A constant tensor of type `type` with every element `value`.
   Value splat(OpBuilder &b, Type type, float value) {
     return b.create<arith::ConstantOp>(
@@ -285,6 +300,8 @@ private:
   Algorithm algorithm;
   LossKind loss;
   LossReduction reduction;
+  Nudging nudging;
+  float nudgeBeta;
   Location graphLoc;
   llvm::DenseMap<Operation *, ValueOp> valueNode;
   SmallVector<Operation *> hidden;
@@ -449,7 +466,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     // clone of the vertex op at the current values, with eps = x - mu; for
     // fpa the forward op, with eps = the carried deviation. Returns the
     // instances and errors.
-    auto evaluate = [&](OpBuilder &b, ValueRange cur,
+    auto evaluate = [&](OpBuilder &b, ValueRange cur, float outputScale,
                         llvm::DenseMap<Operation *, Operation *> &inst,
                         llvm::DenseMap<Operation *, Value> &eps) {
       if (heldPredictions) {
@@ -466,37 +483,67 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
                      ? state
                      : b.create<ErrorOp>(loc(), state, inst[v]->getResult(0))
                            .getResult();
-      eps[info.outputVertex] = outputError(inst[info.outputVertex]->getResult(0));
+      eps[info.outputVertex] = scaled(
+          b, outputError(inst[info.outputVertex]->getResult(0)), outputScale);
     };
 
-    auto loop = b.create<scf::ForOp>(
-        loc(), zero, steps, one, init,
-        [&](OpBuilder &lb, Location, Value, ValueRange cur) {
-          llvm::DenseMap<Operation *, Operation *> inst;
-          llvm::DenseMap<Operation *, Value> eps;
-          evaluate(lb, cur, inst, eps);
-          Accumulator drive;
-          propagateAll(
-              lb, [&](Operation *op) { return inst.lookup(op); },
-              [&](Operation *v) { return eps.lookup(v); }, &drive, nullptr);
-          SmallVector<Value> next;
-          for (auto [v, state] : llvm::zip(hidden, cur)) {
-            Value d = valueDrift(lb, drive.lookup(v->getResult(0)), eps[v]);
-            Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
-            next.push_back(
-                lb.create<AddOp>(loc(), state.getType(), state, step));
-          }
-          lb.create<scf::YieldOp>(loc(), next);
-        });
-    llvm::DenseMap<Operation *, Operation *> inst;
-    llvm::DenseMap<Operation *, Value> eps;
-    evaluate(b, loop.getResults(), inst, eps);
-    propagateAll(
-        b, [&](Operation *op) { return inst.lookup(op); },
-        [&](Operation *v) { return eps.lookup(v); }, nullptr, &paramAdj);
-    energy = lossOf(b, inst[info.outputVertex]->getResult(0), target);
-    for (Operation *v : hidden)
-      energy = addScalars(b, energy, halfSqNorm(b, eps[v]));
+    // One relaxation with the output error scaled by `outputScale` (the
+    // nudge; 1 for plain il, fpa and zil), whose equilibrium's parameter
+    // adjoints join paramAdj times `gradScale`. Returns the energy there,
+    // outputScale * L + sum 1/2 |eps|^2.
+    auto relax = [&](float outputScale, float gradScale) -> Value {
+      auto loop = b.create<scf::ForOp>(
+          loc(), zero, steps, one, init,
+          [&](OpBuilder &lb, Location, Value, ValueRange cur) {
+            llvm::DenseMap<Operation *, Operation *> inst;
+            llvm::DenseMap<Operation *, Value> eps;
+            evaluate(lb, cur, outputScale, inst, eps);
+            Accumulator drive;
+            propagateAll(
+                lb, [&](Operation *op) { return inst.lookup(op); },
+                [&](Operation *v) { return eps.lookup(v); }, &drive, nullptr);
+            SmallVector<Value> next;
+            for (auto [v, state] : llvm::zip(hidden, cur)) {
+              Value d = valueDrift(lb, drive.lookup(v->getResult(0)), eps[v]);
+              Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
+              next.push_back(
+                  lb.create<AddOp>(loc(), state.getType(), state, step));
+            }
+            lb.create<scf::YieldOp>(loc(), next);
+          });
+      llvm::DenseMap<Operation *, Operation *> inst;
+      llvm::DenseMap<Operation *, Value> eps;
+      evaluate(b, loop.getResults(), outputScale, inst, eps);
+      propagateAll(
+          b, [&](Operation *op) { return inst.lookup(op); },
+          [&](Operation *v) { return scaled(b, eps.lookup(v), gradScale); },
+          nullptr, &paramAdj);
+      Value e =
+          scaled(b, lossOf(b, inst[info.outputVertex]->getResult(0), target),
+                 outputScale);
+      for (Operation *v : hidden)
+        e = addScalars(b, e, halfSqNorm(b, eps[v]));
+      return e;
+    };
+    // The nudged estimates: dF_beta/dtheta / beta at the beta-nudged
+    // equilibrium tends to the backprop gradient as beta -> 0; the centred
+    // one averages the +beta and -beta estimates (error O(beta^2)).
+    float beta = nudgeBeta;
+    switch (nudging) {
+    case Nudging::None:
+      energy = relax(1.0f, 1.0f);
+      break;
+    case Nudging::Positive:
+      energy = relax(beta, 1.0f / beta);
+      break;
+    case Nudging::Negative:
+      energy = relax(-beta, -1.0f / beta);
+      break;
+    case Nudging::Centred:
+      energy = relax(beta, 0.5f / beta);
+      relax(-beta, -0.5f / beta);
+      break;
+    }
   }
 
   FailureOr<SmallVector<Value>> grads = parameterGradients(b, paramAdj, fwd);
@@ -759,6 +806,29 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
                                               << "' (expected il, fpa, zil or bp)";
       return signalPassFailure();
     }
+    std::optional<Nudging> nudge =
+        llvm::StringSwitch<std::optional<Nudging>>(nudging)
+            .Case("none", Nudging::None)
+            .Case("positive", Nudging::Positive)
+            .Case("negative", Nudging::Negative)
+            .Case("centred", Nudging::Centred)
+            .Default(std::nullopt);
+    if (!nudge) {
+      module.emitError("unknown nudging '")
+          << nudging << "' (expected none, positive, negative or centred)";
+      return signalPassFailure();
+    }
+    if (*nudge != Nudging::None && *alg != Algorithm::IL) {
+      module.emitError("nudging is for algorithm il (the others hold the "
+                       "predictions, where a nudge changes nothing), got ")
+          << algorithm;
+      return signalPassFailure();
+    }
+    if (!(nudgeBeta > 0) || !std::isfinite(nudgeBeta)) {
+      module.emitError("nudge-beta must be a positive number, got ")
+          << nudgeBeta;
+      return signalPassFailure();
+    }
     std::optional<LossKind> lossKind = symbolizeLossKind(loss);
     if (!lossKind) {
       module.emitError("unknown loss '") << loss << "' (expected mse or ce)";
@@ -790,7 +860,8 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
 
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
-    TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction);
+    TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction, *nudge,
+                            static_cast<float>(nudgeBeta));
     builder.buildPredict(b);
     if (failed(builder.buildTrain(b)) ||
         (queries && failed(builder.buildQuery(b))))

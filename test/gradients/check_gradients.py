@@ -50,6 +50,16 @@ relax more slowly); a fixture whose json has "il_trend_skip" instead is
 reported as SKIP with that reason (neither passed nor failed) unless
 --include-skipped is given.
 
+--nudge-check compiles --algorithm=il at --steps (by default the last T of
+the fixture's il trend, at least 2000) three
+times: without nudging, --nudging=positive and --nudging=centred at
+--nudge-beta (0.1), and checks on the fixture's own target that both nudged
+estimates are closer to the torch gradient than plain il (relative error of
+the concatenated gradient) and that the centred one is within
+--nudge-max-err (0.05).  Below beta ~ 0.05 the float32 errors of the early
+layers lose their precision (eps = x - mu of two nearly equal values), so
+the error grows again: beta is a trade of bias against rounding.
+
 Needs only python3 and numpy.  Exit status 0 when every check passes, 1
 otherwise, 2 on bad usage.  The last line is 'N passed, M failed'.
 """
@@ -121,6 +131,8 @@ def compile_model(args, fx, algorithm, steps, rate, out):
     cmd = [args.pcc, fx.onnx, "-o", out, "--algorithm=" + algorithm,
            "--loss=" + fx.loss_kind, "--inference-steps=%d" % steps,
            "--inference-rate=%r" % rate, "--vertices=" + args.vertices]
+    if args.nudging != "none":
+        cmd += ["--nudging=" + args.nudging, "--nudge-beta=%r" % args.nudge_beta]
     print("$ " + " ".join(cmd), flush=True)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -386,6 +398,69 @@ def run_il_trend(args, fx, work, res):
               "%.8f" % last)
 
 
+def nudged_gradient(args, fx, work, res, nudging, steps, rate):
+    """The il gradient at `steps` with --nudging (beta --nudge-beta), as one
+    vector; None (a failed check recorded) when it cannot be had."""
+    so = os.path.join(work, "%s_il_%s.so" % (fx.name, nudging))
+    saved = args.nudging
+    args.nudging = nudging
+    try:
+        err = compile_model(args, fx, "il", steps, rate, so)
+    finally:
+        args.nudging = saved
+    tag = "%s/il nudging=%s: " % (fx.name, nudging)
+    if not res.check(err is None, tag + "compiles", err or ""):
+        return None
+    lib = Library(so)
+    lib.open()
+    try:
+        sizes = [int(np.prod(p[1])) for p in fx.params]
+        rc, st = lib.compute_gradients([a for _, a in fx.inputs], fx.target)
+        if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
+                         "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
+            return None
+        gs = [lib.param_grad(i, sizes[i]) for i in range(len(sizes))]
+        if not res.check(all(g is not None for g in gs), tag + "pcc_param_grad"):
+            return None
+        return np.concatenate(gs).astype(np.float64)
+    finally:
+        lib.close()
+
+
+def run_nudge_check(args, fx, work, res):
+    """il with and without nudging at the same T: the nudged estimates are
+    closer to backprop than plain il, and the centred one within
+    --nudge-max-err of it (relative error of the whole gradient)."""
+    if fx.desc.get("il_trend_skip") and not args.include_skipped:
+        print("SKIP  %s/il nudging: %s" % (fx.name, fx.desc["il_trend_skip"]),
+              flush=True)
+        return
+    # As long as the fixture's il trend, which reaches il's fixed point.
+    steps = args.steps if args.steps is not None else max(
+        [2000] + list(fx.desc.get("il_trend_steps") or []))
+    rate = args.rate if args.rate is not None else 0.1
+    ref = np.concatenate([g.ravel() for g in fx.ref_grads()])
+    errs = {}
+    for nudging in ("none", "positive", "centred"):
+        g = nudged_gradient(args, fx, work, res, nudging, steps, rate)
+        if g is None:
+            return
+        errs[nudging] = rel_err(g, ref)
+    print("\n  il nudging on %s: T %d, rate %g, beta %g; rel err of the "
+          "gradient: none %.3e, positive %.3e, centred %.3e\n"
+          % (fx.name, steps, rate, args.nudge_beta, errs["none"],
+             errs["positive"], errs["centred"]), flush=True)
+    for nudging in ("positive", "centred"):
+        res.check(errs[nudging] < errs["none"],
+                  "%s/il: %s nudge closer to backprop than plain il"
+                  % (fx.name, nudging),
+                  "%.3e vs %.3e" % (errs[nudging], errs["none"]))
+    bound = float(fx.desc.get("nudge_max_err", args.nudge_max_err))
+    res.check(errs["centred"] <= bound,
+              "%s/il: centred nudge within %g of backprop" % (fx.name, bound),
+              "%.3e" % errs["centred"])
+
+
 # --------------------------------------------------------------------- main
 
 def parse_args(argv):
@@ -400,6 +475,11 @@ def parse_args(argv):
                     choices=["bp", "fpa", "zil", "il"])
     ap.add_argument("--vertices", default="op", choices=["op", "layer"],
                     help="pcc --vertices (default op)")
+    ap.add_argument("--nudging", default="none",
+                    choices=["none", "positive", "negative", "centred"],
+                    help="pcc --nudging (il; default none)")
+    ap.add_argument("--nudge-beta", type=float, default=0.1,
+                    help="pcc --nudge-beta (default 0.1)")
     ap.add_argument("--steps", type=int, default=None,
                     help="--inference-steps (default 50; il: 20)")
     ap.add_argument("--rate", type=float, default=None,
@@ -416,6 +496,13 @@ def parse_args(argv):
                          "il_trend_skip")
     ap.add_argument("--il-target-scale", type=float, default=0.1,
                     help="output-error scale for --il-trend (default 0.1)")
+    ap.add_argument("--nudge-check", action="store_true",
+                    help="compare il without nudging, positive and centred "
+                         "(--nudge-beta) at --steps (default: the fixture's "
+                         "longest il trend T, at least 2000)")
+    ap.add_argument("--nudge-max-err", type=float, default=0.05,
+                    help="largest relative error of the centred estimate "
+                         "for --nudge-check (default 0.05)")
     ap.add_argument("--il-slack", type=float, default=1e-6)
     ap.add_argument("--il-plateau", type=float, default=0.999)
     ap.add_argument("--il-min-cos", type=float, default=0.99)
@@ -427,8 +514,12 @@ def parse_args(argv):
     ap.add_argument("--timeout", type=int, default=300,
                     help="seconds allowed per pcc run")
     args = ap.parse_args(argv)
-    if args.il_trend and args.algorithm != "il":
-        ap.error("--il-trend needs --algorithm=il")
+    if (args.il_trend or args.nudge_check) and args.algorithm != "il":
+        ap.error("--il-trend and --nudge-check need --algorithm=il")
+    if args.il_trend and args.nudge_check:
+        ap.error("--il-trend and --nudge-check are separate runs")
+    if args.nudge_beta <= 0:
+        ap.error("--nudge-beta must be positive")
     if args.tol <= 0 or args.il_target_scale <= 0:
         ap.error("--tol and --il-target-scale must be positive")
     if args.il_steps is not None and parse_steps(args.il_steps) is None:
@@ -463,6 +554,8 @@ def main(argv=None):
                 fx = Fixture(args.fixtures, name)
                 if args.il_trend:
                     run_il_trend(args, fx, work, res)
+                elif args.nudge_check:
+                    run_nudge_check(args, fx, work, res)
                 else:
                     run_exact(args, fx, work, res)
             except SetupError as e:

@@ -46,6 +46,15 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
     differentiation of the same graph (the control). Steps and rate are
     run-time arguments for `il` and `fpa`.
 
+    With `nudging` (il only), the output error is scaled by beta (negative:
+    -beta) and the parameter gradient divided by it: the estimate tends to
+    backprop's as beta -> 0 (Millidge et al. 2022). `centred` runs two
+    relaxations, at +beta and -beta, and averages their estimates (error
+    O(beta^2) instead of O(beta)). The reported energy is the first
+    relaxation's, beta * L + sum 1/2 |eps|^2. For a PC energy the free phase
+    of contrastive Hebbian learning is the forward pass (all errors zero), so
+    CHL is the positive nudge.
+
     With `queries` it also builds `pcc_query`, the il
     relaxation with run-time element masks: inputs free (relaxed like value
     nodes, from the given values), the target masked (masked elements are
@@ -59,6 +68,12 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
            "mse or ce (softmax cross-entropy)">,
     Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
            "how the samples' losses combine: mean or sum">,
+    Option<"nudging", "nudging", "std::string", /*default=*/"\"none\"",
+           "il only: none, positive, negative or centred (the output error "
+           "times +beta, -beta, or both in two relaxations; the parameter "
+           "update divided by the same)">,
+    Option<"nudgeBeta", "nudge-beta", "double", /*default=*/"0.1",
+           "the nudge beta > 0 of `nudging`">,
     Option<"queries", "queries", "bool", /*default=*/"false",
            "also build pcc_query: relaxation with free inputs, a masked "
            "target and clamped hidden tensors">,
