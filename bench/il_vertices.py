@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """il variants side by side in one run, on the bundled Fashion-MNIST
 models: op and layer vertices (pcc --vertices), with and without nudging
-(pcc --nudging, --nudge-beta).
+(pcc --nudge-mode, --nudge).
 
     PYTHONPATH=build/python /usr/bin/python3 bench/il_vertices.py [mlp] [cnn] [lstm] \
-        [--vertices op,layer] [--nudging none] [--beta 0.1] [--rate 0.1] \
+        [--vertices op,layer] [--nudge-mode none] [--nudge 0.1] [--rate 0.1] \
         [--steps 20]
 
-For each model, vertex kind and nudging: the graph's depth, the cosine
+For each model, vertex kind and nudge mode: the graph's depth, the cosine
 between il's gradient (T = --steps, the given rate) and backprop's on the
 first test batch before training, the test accuracy after epochs 1 and 2 of
 il training (Adam 1e-3, the model's batch, shuffled with seed 42), and how
@@ -38,7 +38,7 @@ def flat(grads):
     return np.concatenate([g.ravel() for g in grads.values()])
 
 
-def run(model, train, test, kinds, nudgings, beta, rate, steps):
+def run(model, train, test, kinds, modes, beta, rate, steps):
     path = os.path.join(MODELS, model + ".onnx")
     bp = pcc.compile(path, algorithm="bp", loss="ce")
     batch = bp.signature["batch"]
@@ -51,14 +51,15 @@ def run(model, train, test, kinds, nudgings, beta, rate, steps):
     probe = np.arange(batch)
     x, t = inputs(test[0], probe), one_hot(test[1][probe])
     ref = flat(bp.gradients(x, t))
-    variants = [(v, n) for v in kinds for n in nudgings]
-    for vertices, nudging in variants:
+    variants = [(v, n) for v in kinds for n in modes]
+    for vertices, mode in variants:
         m = pcc.compile(path, algorithm="il", loss="ce", inference_steps=steps,
                         inference_rate=rate, vertices=vertices,
-                        nudging=nudging, nudge_beta=beta)
+                        nudge_mode=mode,
+                        **({"nudge": beta} if mode != "none" else {}))
         # The energy at the forward pass is the loss times the nudge.
-        scale = {"none": 1.0, "positive": beta, "centred": beta,
-                 "negative": -beta}[nudging]
+        scale = {"none": 1.0, "positive": beta, "centered": beta,
+                 "negative": -beta}[mode]
         g = flat(m.gradients(x, t))
         cos = g @ ref / np.linalg.norm(g) / np.linalg.norm(ref)
         rng = np.random.RandomState(42)
@@ -76,9 +77,9 @@ def run(model, train, test, kinds, nudgings, beta, rate, steps):
                 y = m.predict(inputs(test[0], idx))
                 correct += int((y.argmax(1) == test[1][idx]).sum())
             accs.append(100 * correct / (len(test[0]) // batch * batch))
-        print("%-5s %-6s nudging %-8s rate %g  T %d  depth %3d  cos(il, bp) "
+        print("%-5s %-6s nudge %-8s rate %g  T %d  depth %3d  cos(il, bp) "
               "%.4f  accuracy %.2f / %.2f %%  diverged steps %d  (%.0f s)" % (
-                  model, vertices, nudging, rate, steps, m.signature["depth"],
+                  model, vertices, mode, rate, steps, m.signature["depth"],
                   cos, accs[0], accs[1], diverged, time.time() - t0),
               flush=True)
 
@@ -88,9 +89,9 @@ def main():
     ap.add_argument("models", nargs="*",
                     help="mlp, cnn and/or lstm (default: mlp cnn)")
     ap.add_argument("--vertices", default="op,layer")
-    ap.add_argument("--nudging", default="none",
-                    help="comma-separated: none, positive, negative, centred")
-    ap.add_argument("--beta", type=float, default=0.1,
+    ap.add_argument("--nudge-mode", default="none",
+                    help="comma-separated: none, positive, negative, centered")
+    ap.add_argument("--nudge", type=float, default=0.1,
                     help="the nudge beta (default 0.1)")
     ap.add_argument("--rate", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=20)
@@ -101,18 +102,18 @@ def main():
     kinds = args.vertices.split(",")
     if not kinds or any(k not in ("op", "layer") for k in kinds):
         ap.error("--vertices: a comma-separated list of op and layer")
-    nudgings = args.nudging.split(",")
-    if any(n not in ("none", "positive", "negative", "centred")
-           for n in nudgings):
-        ap.error("--nudging: a comma-separated list of none, positive, "
-                 "negative and centred")
-    if not args.rate > 0 or not args.beta > 0:
-        ap.error("--rate and --beta must be positive")
+    modes = args.nudge_mode.split(",")
+    if any(n not in ("none", "positive", "negative", "centered")
+           for n in modes):
+        ap.error("--nudge-mode: a comma-separated list of none, positive, "
+                 "negative and centered")
+    if not args.rate > 0 or not args.nudge > 0:
+        ap.error("--rate and --nudge must be positive")
     if args.steps < 1:
         ap.error("--steps must be at least 1")
     train, test = load_split(DATA, "train"), load_split(DATA, "t10k")
     for model in args.models or ["mlp", "cnn"]:
-        run(model, train, test, kinds, nudgings, args.beta, args.rate,
+        run(model, train, test, kinds, modes, args.nudge, args.rate,
             args.steps)
 
 

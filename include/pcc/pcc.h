@@ -103,6 +103,10 @@ float *pcc_optimizer_state(pcc_model *m, int64_t i, int64_t which);
  * checkpoint's parameters and states as its initializers. */
 int pcc_save_checkpoint(pcc_model *m, const char *path);
 int pcc_load_checkpoint(pcc_model *m, const char *path);
+/* Hyper-parameters, initially as compiled: learning_rate (>= 0),
+ * inference_rate (> 0), inference_steps (1 to 1e9) and, in a library
+ * compiled with --nudge-mode, nudge (beta > 0). Anything else, a value out
+ * of range or not finite is refused with a message and changes nothing. */
 int pcc_set_hyperparameter(pcc_model *m, const char *name, double value);
 const char *pcc_last_error(pcc_model *m);
 

@@ -79,6 +79,7 @@ pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d) {
   copyInit(&d->states, m->states);
   m->learning_rate = d->learning_rate;
   m->inference_rate = d->inference_rate;
+  m->nudge = d->nudge;
   m->inference_steps = d->inference_steps;
   m->error[0] = '\0';
   return m;
@@ -204,7 +205,8 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
   int64_t steps = d->fixed_steps > 0 ? d->fixed_steps : m->inference_steps;
   float loss = 0.0f, energy = 0.0f;
   d->train(m->params, m->states, inputs, target, steps,
-           (float)m->inference_rate, m->grads, m->next_states, &loss, &energy);
+           (float)m->inference_rate, (float)m->nudge, m->grads, m->next_states,
+           &loss, &energy);
   return pcc_rt_finish_step(d, m, loss, energy, steps, stats,
                             update ? PCC_RT_UPDATE : PCC_RT_CHECK_GRADIENTS);
 }
@@ -294,8 +296,19 @@ int pcc_rt_set_hyperparameter(pcc_rt_model *m, const char *name,
     m->inference_steps = (int64_t)value;
     return 0;
   }
-  return fail(m, "unknown hyper-parameter '%s' (expected learning_rate, "
-                 "inference_rate or inference_steps)", name);
+  if (strcmp(name, "nudge") == 0) {
+    if (m->nudge == 0)
+      return fail(m, "nudge: this library is not nudged (compile it with "
+                     "--nudge-mode=positive, negative or centered)");
+    if (value <= 0)
+      return fail(m, "nudge must be > 0, got %g", value);
+    m->nudge = value;
+    return 0;
+  }
+  return fail(m,
+              "unknown hyper-parameter '%s' (expected learning_rate, "
+              "inference_rate, inference_steps or nudge)",
+              name);
 }
 
 const char *pcc_rt_last_error(pcc_rt_model *m) {

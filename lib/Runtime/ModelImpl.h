@@ -20,6 +20,7 @@ struct pcc_rt_model {
   /* The state, and where a training step writes the next state. */
   float **states, **next_states;
   double learning_rate, inference_rate;
+  double nudge; /* 0: the library is not nudged */
   int64_t inference_steps, adam_step;
   pcc_rt_query_buffers *query;
   char error[512];

@@ -67,8 +67,8 @@ typedef struct pcc_rt_desc {
   void (*predict)(float *const *params, float *const *states,
                   const float *const *inputs, float *output);
   void (*train)(float *const *params, float *const *states,
-                const float *const *inputs, const float *target,
-                int64_t steps, float rate, float *const *grads,
+                const float *const *inputs, const float *target, int64_t steps,
+                float rate, float nudge, float *const *grads,
                 float *const *new_states, float *loss, float *energy);
   /* Queries: the loss kind, the hidden tensors a query can clamp (no
    * initial values), and the query kernel (argument order as
@@ -83,10 +83,12 @@ typedef struct pcc_rt_desc {
                 float momentum, float *const *relaxed_inputs, float *output,
                 float *const *grads, float *const *new_states, float *loss,
                 float *energy);
+  /* il nudging's initial beta (run-time `nudge`); 0: not nudged. */
+  double nudge;
 } pcc_rt_desc;
 
 #if UINTPTR_MAX == UINT64_MAX
-_Static_assert(sizeof(pcc_rt_desc) == 256,
+_Static_assert(sizeof(pcc_rt_desc) == 264,
                "pcc_rt_desc must match %pcc.desc in lib/Target/Glue.cpp");
 #endif
 

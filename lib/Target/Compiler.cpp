@@ -307,11 +307,16 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     error = "a shared library cannot be written to stdout; give -o FILE";
     return 1;
   }
-  if (o.pc.nudging != "none" && o.pc.algorithm != "il") {
-    error = "--nudging is for --algorithm=il (fpa and zil hold the "
+  if (o.pc.nudgeMode != "none" && o.pc.algorithm != "il") {
+    error = "--nudge-mode is for --algorithm=il (fpa and zil hold the "
             "predictions, where a nudge changes nothing; bp does not relax), "
             "got --algorithm=" +
             o.pc.algorithm;
+    return 1;
+  }
+  if (o.nudge && o.pc.nudgeMode == "none") {
+    error = "--nudge sets the beta of --nudge-mode=positive, negative or "
+            "centered; give one";
     return 1;
   }
   if ((o.emit == EmitKind::Onnx) != !o.checkpoint.empty()) {

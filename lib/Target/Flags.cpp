@@ -73,8 +73,8 @@ const char *const pcc::kCompileFlags[] = {"algorithm",
                                           "loss",
                                           "loss-reduction",
                                           "vertices",
-                                          "nudging",
-                                          "nudge-beta",
+                                          "nudge-mode",
+                                          "nudge",
                                           "inference-steps",
                                           "inference-rate",
                                           "learning-rate",
@@ -111,18 +111,19 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
     if (value != "op" && value != "layer")
       return bad(error, "--vertices must be op or layer, got '" + value + "'");
     o.pc.vertices = value;
-  } else if (flag == "nudging") {
+  } else if (flag == "nudge-mode") {
     if (value != "none" && value != "positive" && value != "negative" &&
-        value != "centred")
-      return bad(error, "--nudging must be none, positive, negative or "
-                        "centred, got '" +
+        value != "centered")
+      return bad(error, "--nudge-mode must be none, positive, negative or "
+                        "centered, got '" +
                             value + "'");
-    o.pc.nudging = value;
-  } else if (flag == "nudge-beta") {
-    if (!parseDouble(value, o.pc.nudgeBeta) || !(o.pc.nudgeBeta > 0) ||
-        !std::isfinite(o.pc.nudgeBeta))
+    o.pc.nudgeMode = value;
+  } else if (flag == "nudge") {
+    double beta;
+    if (!parseDouble(value, beta) || !(beta > 0) || !std::isfinite(beta))
       return bad(error,
-                 "--nudge-beta must be a positive number, got '" + value + "'");
+                 "--nudge must be a positive number, got '" + value + "'");
+    o.nudge = beta;
   } else if (flag == "inference-steps") {
     if (!parseInt(value, o.inferenceSteps) || o.inferenceSteps < 1 ||
         o.inferenceSteps > 1000000000)

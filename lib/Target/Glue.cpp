@@ -27,7 +27,7 @@ using namespace pcc;
 namespace {
 
 /// sizeof(pcc_rt_desc) on LP64 targets; Runtime.h asserts the same.
-constexpr uint64_t kDescSize = 256;
+constexpr uint64_t kDescSize = 264;
 
 /// An LLVM IR string constant's body, NUL-terminated.
 std::string irString(const std::string &s) {
@@ -233,7 +233,7 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
      << "%pcc.tensors = type { i64, ptr, ptr, ptr, ptr, ptr }\n"
      << "%pcc.desc = type { i64, ptr, i64, %pcc.tensors, ptr, %pcc.tensors, "
         "ptr, i32, double, double, i64, i64, ptr, ptr, i64, %pcc.tensors, "
-        "ptr }\n\n";
+        "ptr, double }\n\n";
   // Initial values: zero here, the bytes are set on the parsed module.
   for (auto [sym, data] : {std::pair<const char *, const std::vector<float> *>{
                                "initial_params", &info.initData},
@@ -264,7 +264,7 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
      << ", i64 " << o.inferenceSteps << ", i64 " << info.fixedSteps
      << ", ptr @predict, ptr @train, i64 " << (o.pc.loss == "ce" ? 1 : 0)
      << ", " << hidden << ", ptr " << (info.queries ? "@query" : "null")
-     << " }\n\n";
+     << ", double " << irDouble(initialNudge(o)) << " }\n\n";
 
   // Kernel adapters, in the argument order of pc-entry-points.
   KernelCall predict, train;
@@ -278,6 +278,7 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
   train.elements("%states", info.states);
   train.scalar("i64", "%steps");
   train.scalar("float", "%rate");
+  train.scalar("float", "%nudge");
   train.elements("%grads", info.params);
   train.elements("%new_states", info.states);
   train.memref("%loss", {});
@@ -315,8 +316,8 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
   }
   ir << train.define("train",
                      "ptr %params, ptr %states, ptr %in, ptr %target, i64 "
-                     "%steps, float %rate, ptr %grads, ptr %new_states, ptr "
-                     "%loss, ptr %energy",
+                     "%steps, float %rate, float %nudge, ptr %grads, ptr "
+                     "%new_states, ptr %loss, ptr %energy",
                      p + "_kernel_train");
 
   // The exported ABI.

@@ -55,8 +55,7 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     << ", \"loss\": " << jsonString(o.pc.loss)
     << ", \"loss_reduction\": " << jsonString(o.pc.lossReduction)
     << ", \"vertices\": " << jsonString(o.pc.vertices)
-    << ", \"nudging\": " << jsonString(o.pc.nudging)
-    << ", \"nudge_beta\": " << o.pc.nudgeBeta
+    << ", \"nudge_mode\": " << jsonString(o.pc.nudgeMode)
     << ", \"optimizer\": " << jsonString(o.optimizer)
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth
@@ -64,8 +63,10 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     << ", \"inference_rate\": " << o.inferenceRate << ", \"inference_steps\": "
     << (info.fixedSteps > 0   ? info.fixedSteps
         : info.fixedSteps < 0 ? 0
-                              : o.inferenceSteps)
-    << "}}";
+                              : o.inferenceSteps);
+  if (initialNudge(o) > 0)
+    j << ", \"nudge\": " << initialNudge(o);
+  j << "}}";
   return j.str();
 }
 

@@ -64,8 +64,7 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   build.loss = options.loss;
   build.reduction = options.lossReduction;
   build.queries = options.queries;
-  build.nudging = options.nudging;
-  build.nudgeBeta = options.nudgeBeta;
+  build.nudgeMode = options.nudgeMode;
   pm.addPass(pc::createPCBuildTraining(build));
   // Everything whose inputs are fixed during relaxation (for example the
   // prediction of a vertex whose parents are all clamped) leaves the loop.
@@ -139,8 +138,8 @@ void pcc::registerPCCDialects(DialectRegistry &registry) {
 
 namespace {
 /// The options of pcc-opt's `-pcc-pc` and `-pcc-llvm`: the driver's
-/// --algorithm, --loss, --loss-reduction, --vertices, --nudging,
-/// --nudge-beta and --prefix, so that
+/// --algorithm, --loss, --loss-reduction, --vertices, --nudge-mode and
+/// --prefix, so that
 /// pcc-opt runs what pcc runs.
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
@@ -153,13 +152,10 @@ struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
                                     llvm::cl::init("mean")};
   Option<std::string> vertices{*this, "vertices", llvm::cl::desc("op or layer"),
                                llvm::cl::init("op")};
-  Option<std::string> nudging{
-      *this, "nudging",
-      llvm::cl::desc("il: none, positive, negative or centred"),
+  Option<std::string> nudgeMode{
+      *this, "nudge-mode",
+      llvm::cl::desc("il: none, positive, negative or centered"),
       llvm::cl::init("none")};
-  Option<double> nudgeBeta{*this, "nudge-beta",
-                           llvm::cl::desc("the nudge beta > 0"),
-                           llvm::cl::init(0.1)};
 };
 struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
   Option<std::string> prefix{*this, "prefix",
@@ -175,16 +171,15 @@ void pcc::registerPCCPasses() {
   static PassPipelineRegistration<PCPipelineOptions> pcPipeline(
       "pcc-pc",
       "pcc's predictive-coding pipeline (options: algorithm, loss, "
-      "loss-reduction, vertices, nudging, nudge-beta; default il, mse, mean, "
-      "op, none, 0.1)",
+      "loss-reduction, vertices, nudge-mode; default il, mse, mean, op, "
+      "none)",
       [](OpPassManager &pm, const PCPipelineOptions &o) {
         PCOptions options;
         options.algorithm = o.algorithm;
         options.loss = o.loss;
         options.lossReduction = o.lossReduction;
         options.vertices = o.vertices;
-        options.nudging = o.nudging;
-        options.nudgeBeta = o.nudgeBeta;
+        options.nudgeMode = o.nudgeMode;
         buildPCPipeline(pm, options);
       });
   static PassPipelineRegistration<> linalgPipeline(

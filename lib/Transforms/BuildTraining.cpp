@@ -15,8 +15,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 
-#include <cmath>
-
 namespace mlir::pc {
 #define GEN_PASS_DEF_PCBUILDTRAINING
 #include "pcc/Transforms/Passes.h.inc"
@@ -30,8 +28,9 @@ namespace {
 enum class Algorithm { IL, FPA, ZIL, BP };
 
 /// Equilibrium-propagation style estimates for il (Millidge et al. 2022):
-/// the output error scaled by beta, the parameter update divided by it.
-enum class Nudging { None, Positive, Negative, Centred };
+/// the output error scaled by beta (a run-time argument), the parameter
+/// update divided by it.
+enum class NudgeMode { None, Positive, Negative, Centered };
 
 /// Accumulates sums of tensors keyed by a value of the original graph.
 class Accumulator {
@@ -50,10 +49,9 @@ private:
 class TrainingBuilder {
 public:
   TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss,
-                  LossReduction reduction, Nudging nudging, float nudgeBeta)
+                  LossReduction reduction, NudgeMode nudgeMode)
       : info(info), algorithm(algorithm), loss(loss), reduction(reduction),
-        nudging(nudging), nudgeBeta(nudgeBeta),
-        graphLoc(func::FuncOp(info.func).getLoc()) {
+        nudgeMode(nudgeMode), graphLoc(func::FuncOp(info.func).getLoc()) {
     for (Operation *v : info.vertices) {
       if (v == info.outputVertex)
         continue;
@@ -184,12 +182,11 @@ private:
     return grads;
   }
 
-  /// `v` times the constant `factor`; `v` itself for 1 (and for null).
-  Value scaled(OpBuilder &b, Value v, float factor) {
-    if (!v || factor == 1.0f)
+  /// `v` times the scalar tensor `factor`; `v` itself when either is null.
+  Value scaled(OpBuilder &b, Value v, Value factor) {
+    if (!v || !factor)
       return v;
-    Value f = splat(b, RankedTensorType::get({}, b.getF32Type()), factor);
-    return b.create<MulOp>(loc(), v.getType(), f, v);
+    return b.create<MulOp>(loc(), v.getType(), factor, v);
   }
 
   /// A constant tensor of type `type` with every element `value`.
@@ -300,8 +297,7 @@ private:
   Algorithm algorithm;
   LossKind loss;
   LossReduction reduction;
-  Nudging nudging;
-  float nudgeBeta;
+  NudgeMode nudgeMode;
   Location graphLoc;
   llvm::DenseMap<Operation *, ValueOp> valueNode;
   SmallVector<Operation *> hidden;
@@ -383,6 +379,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
   }
   args.push_back(b.getIndexType()); // inference steps
   args.push_back(b.getF32Type());   // inference rate
+  args.push_back(b.getF32Type());   // nudge beta (unused unless nudged)
   results.push_back(scalarType);    // loss at the forward pass
   results.push_back(scalarType);    // energy after relaxation
   auto func = b.create<func::FuncOp>(loc(), "pcc_train",
@@ -405,6 +402,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
   mapArgs(fwd, info.states, entry, n);
   Value steps = entry->getArgument(n++);
   Value rate = entry->getArgument(n++);
+  Value nudge = entry->getArgument(n++);
   func->setAttr("pc.depth", b.getI64IntegerAttr(depth()));
 
   cloneForward(b, info, fwd, /*predicting=*/false);
@@ -466,7 +464,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     // clone of the vertex op at the current values, with eps = x - mu; for
     // fpa the forward op, with eps = the carried deviation. Returns the
     // instances and errors.
-    auto evaluate = [&](OpBuilder &b, ValueRange cur, float outputScale,
+    auto evaluate = [&](OpBuilder &b, ValueRange cur, Value outputScale,
                         llvm::DenseMap<Operation *, Operation *> &inst,
                         llvm::DenseMap<Operation *, Value> &eps) {
       if (heldPredictions) {
@@ -488,10 +486,10 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     };
 
     // One relaxation with the output error scaled by `outputScale` (the
-    // nudge; 1 for plain il, fpa and zil), whose equilibrium's parameter
-    // adjoints join paramAdj times `gradScale`. Returns the energy there,
-    // outputScale * L + sum 1/2 |eps|^2.
-    auto relax = [&](float outputScale, float gradScale) -> Value {
+    // nudge, a scalar tensor; null: 1, for plain il, fpa and zil), whose
+    // equilibrium's parameter adjoints join paramAdj times `gradScale`.
+    // Returns the energy there, outputScale * L + sum 1/2 |eps|^2.
+    auto relax = [&](Value outputScale, Value gradScale) -> Value {
       auto loop = b.create<scf::ForOp>(
           loc(), zero, steps, one, init,
           [&](OpBuilder &lb, Location, Value, ValueRange cur) {
@@ -526,22 +524,29 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
       return e;
     };
     // The nudged estimates: dF_beta/dtheta / beta at the beta-nudged
-    // equilibrium tends to the backprop gradient as beta -> 0; the centred
+    // equilibrium tends to the backprop gradient as beta -> 0; the centered
     // one averages the +beta and -beta estimates (error O(beta^2)).
-    float beta = nudgeBeta;
-    switch (nudging) {
-    case Nudging::None:
-      energy = relax(1.0f, 1.0f);
+    // `factor * nudge^power` as a scalar tensor.
+    auto nudgeScale = [&](float factor, int power) -> Value {
+      Value f = b.create<arith::ConstantOp>(loc(), b.getF32FloatAttr(factor));
+      Value v = power > 0
+                    ? b.create<arith::MulFOp>(loc(), f, nudge).getResult()
+                    : b.create<arith::DivFOp>(loc(), f, nudge).getResult();
+      return b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{v});
+    };
+    switch (nudgeMode) {
+    case NudgeMode::None:
+      energy = relax(Value(), Value());
       break;
-    case Nudging::Positive:
-      energy = relax(beta, 1.0f / beta);
+    case NudgeMode::Positive:
+      energy = relax(nudgeScale(1.0f, 1), nudgeScale(1.0f, -1));
       break;
-    case Nudging::Negative:
-      energy = relax(-beta, -1.0f / beta);
+    case NudgeMode::Negative:
+      energy = relax(nudgeScale(-1.0f, 1), nudgeScale(-1.0f, -1));
       break;
-    case Nudging::Centred:
-      energy = relax(beta, 0.5f / beta);
-      relax(-beta, -0.5f / beta);
+    case NudgeMode::Centered:
+      energy = relax(nudgeScale(1.0f, 1), nudgeScale(0.5f, -1));
+      relax(nudgeScale(-1.0f, 1), nudgeScale(-0.5f, -1));
       break;
     }
   }
@@ -806,27 +811,22 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
                                               << "' (expected il, fpa, zil or bp)";
       return signalPassFailure();
     }
-    std::optional<Nudging> nudge =
-        llvm::StringSwitch<std::optional<Nudging>>(nudging)
-            .Case("none", Nudging::None)
-            .Case("positive", Nudging::Positive)
-            .Case("negative", Nudging::Negative)
-            .Case("centred", Nudging::Centred)
+    std::optional<NudgeMode> nudge =
+        llvm::StringSwitch<std::optional<NudgeMode>>(nudgeMode)
+            .Case("none", NudgeMode::None)
+            .Case("positive", NudgeMode::Positive)
+            .Case("negative", NudgeMode::Negative)
+            .Case("centered", NudgeMode::Centered)
             .Default(std::nullopt);
     if (!nudge) {
-      module.emitError("unknown nudging '")
-          << nudging << "' (expected none, positive, negative or centred)";
+      module.emitError("unknown nudge mode '")
+          << nudgeMode << "' (expected none, positive, negative or centered)";
       return signalPassFailure();
     }
-    if (*nudge != Nudging::None && *alg != Algorithm::IL) {
+    if (*nudge != NudgeMode::None && *alg != Algorithm::IL) {
       module.emitError("nudging is for algorithm il (the others hold the "
                        "predictions, where a nudge changes nothing), got ")
           << algorithm;
-      return signalPassFailure();
-    }
-    if (!(nudgeBeta > 0) || !std::isfinite(nudgeBeta)) {
-      module.emitError("nudge-beta must be a positive number, got ")
-          << nudgeBeta;
       return signalPassFailure();
     }
     std::optional<LossKind> lossKind = symbolizeLossKind(loss);
@@ -860,8 +860,7 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
 
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
-    TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction, *nudge,
-                            static_cast<float>(nudgeBeta));
+    TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction, *nudge);
     builder.buildPredict(b);
     if (failed(builder.buildTrain(b)) ||
         (queries && failed(builder.buildQuery(b))))

@@ -46,7 +46,8 @@ output: the output value node (observed elements are the target, masked
 ones relaxed); loss: the observed loss at the start; energy: the free
 energy after relaxation; steps: the inference steps run."""
 
-HYPERPARAMETERS = ("learning_rate", "inference_rate", "inference_steps")
+HYPERPARAMETERS = ("learning_rate", "inference_rate", "inference_steps",
+                   "nudge")
 
 __all__ = ["compile", "load", "Model", "StepStats", "QueryResult", "Error",
            "HYPERPARAMETERS"]
@@ -512,7 +513,8 @@ class Model:
         return dict(self._hyper)
 
     def set(self, **hyperparameters):
-        """set(learning_rate=..., inference_rate=..., inference_steps=...)"""
+        """set(learning_rate=..., inference_rate=..., inference_steps=...,
+        nudge=...) -- nudge only in a library compiled with nudge_mode"""
         for name, value in hyperparameters.items():
             if name not in HYPERPARAMETERS:
                 raise TypeError("set() got an unknown hyper-parameter %r "

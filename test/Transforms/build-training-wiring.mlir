@@ -6,7 +6,7 @@
 // current value of its parent, and sends J^T eps back through it (reshape,
 // slice_grad, reshape) to that parent.
 // IL-LABEL: func.func @pcc_train(
-// IL-SAME: %[[X:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x3xf32>, %[[W:.*]]: tensor<6x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[STEPS:.*]]: index, %[[RATE:.*]]: f32)
+// IL-SAME: %[[X:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x3xf32>, %[[W:.*]]: tensor<6x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[STEPS:[^:]*]]: index, %[[RATE:[^:]*]]: f32, %{{[^:]*}}: f32)
 // IL: %[[MU0:.*]] = pc.matmul %[[X]], %[[W]]
 // IL: %[[MU1:.*]] = pc.tanh
 // IL: scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args(%[[X0:.*]] = %[[MU0]], %[[X1:.*]] = %[[MU1]]) -> (tensor<4x6xf32>, tensor<4x3xf32>)

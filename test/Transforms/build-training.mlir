@@ -33,7 +33,7 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 // computed once, outside the relaxation loop; the others are recomputed
 // from the current values every step.
 // IL-LABEL: func.func @pcc_train(
-// IL-SAME: %[[X:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x5xf32>, %[[W:.*]]: tensor<5x3xf32>, %[[B:.*]]: tensor<5xf32>, %[[STEPS:.*]]: index, %[[RATE:.*]]: f32)
+// IL-SAME: %[[X:.*]]: tensor<4x3xf32>, %[[T:.*]]: tensor<4x5xf32>, %[[W:.*]]: tensor<5x3xf32>, %[[B:.*]]: tensor<5xf32>, %[[STEPS:[^:]*]]: index, %[[RATE:[^:]*]]: f32, %{{[^:]*}}: f32)
 // IL-SAME: -> (tensor<5x3xf32>, tensor<5xf32>, tensor<f32>, tensor<f32>) attributes {pc.algorithm = "il", pc.depth = 2 : i64, pc.entry}
 // IL: %[[MU0:.*]] = pc.matmul %[[X]], %[[W]] {transpose_rhs = true}
 // IL: %[[MU1:.*]] = pc.tanh %[[MU0]]

@@ -52,17 +52,18 @@ static cl::opt<std::string> vertices(
              "normalisations after it one vertex, as in a PC layer "
              "f(W x + b))"),
     cl::init("op"), cl::cat(category));
-static cl::opt<std::string> nudging(
-    "nudging",
+static cl::opt<std::string> nudgeMode(
+    "nudge-mode",
     cl::desc("With --algorithm=il: none (default), positive, negative or "
-             "centred; the output error is scaled by +beta, -beta or both "
+             "centered; the output error is scaled by +beta, -beta or both "
              "(two relaxations, averaged) and the parameter update divided "
              "by the same, which tends to backprop's gradient as beta -> 0"),
     cl::init("none"), cl::cat(category));
 static cl::opt<std::string>
-    nudgeBeta("nudge-beta",
-              cl::desc("The nudge beta > 0 of --nudging (default 0.1)"),
-              cl::init("0.1"), cl::cat(category));
+    nudge("nudge",
+          cl::desc("The beta > 0 of --nudge-mode (default 0.1; run-time "
+                   "hyper-parameter `nudge`)"),
+          cl::value_desc("beta"), cl::cat(category));
 static cl::opt<std::string>
     inferenceSteps("inference-steps",
                    cl::desc("Relaxation steps T (default 20)"), cl::init("20"),
@@ -193,7 +194,8 @@ int main(int argc, char **argv) {
   };
   bool ok = set("algorithm", algorithm) && set("loss", loss) &&
             set("loss-reduction", lossReduction) && set("vertices", vertices) &&
-            set("nudging", nudging) && set("nudge-beta", nudgeBeta) &&
+            set("nudge-mode", nudgeMode) &&
+            (!nudge.getNumOccurrences() || set("nudge", nudge)) &&
             set("inference-steps", inferenceSteps) &&
             set("inference-rate", inferenceRate) &&
             set("learning-rate", learningRate) && set("optimizer", optimizer) &&

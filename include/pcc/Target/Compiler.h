@@ -22,6 +22,9 @@ struct CompileOptions {
   int64_t inferenceSteps = 20;
   double inferenceRate = 0.1;
   double learningRate = 1e-3;
+  /// The nudge beta of --nudge-mode (run-time `nudge`); given: set by
+  /// --nudge, which needs a mode.
+  std::optional<double> nudge;
   std::string optimizer = "adam";
   int64_t batch = 0;
   std::map<std::string, std::vector<int64_t>> inputShapes;
@@ -36,6 +39,12 @@ struct CompileOptions {
   std::string runtimeDir;    // where libpcc_runtime.a is; overrides the above
   bool timePasses = false;   // print where the compile spends its time
 };
+
+/// The library's initial run-time `nudge`: 0 without --nudge-mode, else
+/// --nudge (0.1 when not given).
+inline double initialNudge(const CompileOptions &o) {
+  return o.pc.nudgeMode == "none" ? 0.0 : o.nudge.value_or(0.1);
+}
 
 /// Compiles the model (`options.inputData`, or the file `options.input`)
 /// into `options.output`. Returns 0, or 1 with a one-line `error`; on

@@ -17,8 +17,7 @@ struct PCOptions {
   std::string loss = "mse";
   std::string lossReduction = "mean"; // the batch: mean or sum of the losses
   std::string vertices = "op"; // op: every op a vertex; layer: f(Wx + b) one
-  std::string nudging = "none"; // il: none, positive, negative or centred
-  double nudgeBeta = 0.1;
+  std::string nudgeMode = "none"; // il: none, positive, negative or centered
   bool queries = false; // also build pcc_query (pcc_infer, pcc_train_query)
 };
 

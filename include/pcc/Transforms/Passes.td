@@ -46,9 +46,10 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
     differentiation of the same graph (the control). Steps and rate are
     run-time arguments for `il` and `fpa`.
 
-    With `nudging` (il only), the output error is scaled by beta (negative:
-    -beta) and the parameter gradient divided by it: the estimate tends to
-    backprop's as beta -> 0 (Millidge et al. 2022). `centred` runs two
+    With `nudge-mode` (il only), the output error is scaled by beta
+    (negative: -beta; beta is the run-time argument `nudge` of pcc_train,
+    after the rate) and the parameter gradient divided by it: the estimate
+    tends to backprop's as beta -> 0 (Millidge et al. 2022). `centered` runs two
     relaxations, at +beta and -beta, and averages their estimates (error
     O(beta^2) instead of O(beta)). The reported energy is the first
     relaxation's, beta * L + sum 1/2 |eps|^2. For a PC energy the free phase
@@ -68,12 +69,11 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
            "mse or ce (softmax cross-entropy)">,
     Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
            "how the samples' losses combine: mean or sum">,
-    Option<"nudging", "nudging", "std::string", /*default=*/"\"none\"",
-           "il only: none, positive, negative or centred (the output error "
+    Option<"nudgeMode", "nudge-mode", "std::string", /*default=*/"\"none\"",
+           "il only: none, positive, negative or centered (the output error "
            "times +beta, -beta, or both in two relaxations; the parameter "
-           "update divided by the same)">,
-    Option<"nudgeBeta", "nudge-beta", "double", /*default=*/"0.1",
-           "the nudge beta > 0 of `nudging`">,
+           "update divided by the same; beta is pcc_train's `nudge` "
+           "argument)">,
     Option<"queries", "queries", "bool", /*default=*/"false",
            "also build pcc_query: relaxation with free inputs, a masked "
            "target and clamped hidden tensors">,
