@@ -523,10 +523,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
         e = addScalars(b, e, halfSqNorm(b, eps[v]));
       return e;
     };
-    // The nudged estimates: dF_beta/dtheta / beta at the beta-nudged
-    // equilibrium tends to the backprop gradient as beta -> 0; the centered
-    // one averages the +beta and -beta estimates (error O(beta^2)).
-    // `factor * nudge^power` as a scalar tensor.
+    // `factor * nudge^power` (power +-1) as a scalar tensor.
     auto nudgeScale = [&](float factor, int power) -> Value {
       Value f = b.create<arith::ConstantOp>(loc(), b.getF32FloatAttr(factor));
       Value v = power > 0
@@ -534,6 +531,9 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
                     : b.create<arith::DivFOp>(loc(), f, nudge).getResult();
       return b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{v});
     };
+    // The nudged estimates: dF_beta/dtheta / beta at the beta-nudged
+    // equilibrium tends to the backprop gradient as beta -> 0; the centered
+    // one averages the +beta and -beta estimates (error O(beta^2)).
     switch (nudgeMode) {
     case NudgeMode::None:
       energy = relax(Value(), Value());
