@@ -1,17 +1,18 @@
 #!/usr/bin/python3
 """il's convergence to backprop: the cosine between il's gradient and
 backprop's against the number of relaxation steps T, with op and with layer
-vertices (pcc --vertices), on one fixed Fashion-MNIST test batch at the
-models' initial parameters.
+vertices (pcc --vertices), plain and nudged (pcc --nudge-mode), on one fixed
+Fashion-MNIST test batch at the models' initial parameters.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/il_convergence.py \
-        [--models mlp,deep,cnn,lstm] [--steps 5,10,20,50,100,200] [--rate 0.1]
+        [--models mlp,deep,cnn,lstm] [--steps 5,10,20,50,100,200] [--rate 0.1] \
+        [--nudge-modes none,centered] [--nudge 0.1]
 
 Models: the bundled 784-256-256-10 MLP, CNN and row-LSTM
 (examples/fashion_mnist) and a deep MLP, 784 -> 6 x (Linear 128, tanh) ->
 10 (torch.manual_seed(0)). Softmax cross-entropy, batch 64. T is a run-time
 hyper-parameter, so each library is compiled once. Prints one table row per
-model and vertex kind (depth, then the cosine at each T).
+model, vertex kind and nudge mode (depth, then the cosine at each T).
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
@@ -58,8 +59,17 @@ def main():
     ap.add_argument("--models", default="mlp,deep,cnn,lstm")
     ap.add_argument("--steps", default="5,10,20,50,100,200")
     ap.add_argument("--rate", type=float, default=0.1)
+    ap.add_argument("--nudge-modes", default="none",
+                    help="comma-separated: none, positive, negative, centered")
+    ap.add_argument("--nudge", type=float, default=0.1)
     ap.add_argument("--data", default=DATA)
     args = ap.parse_args()
+    modes = args.nudge_modes.split(",")
+    if any(m not in ("none", "positive", "negative", "centered")
+           for m in modes):
+        ap.error("--nudge-modes: none, positive, negative and/or centered")
+    if not args.nudge > 0:
+        ap.error("--nudge must be positive")
     models = args.models.split(",")
     for m in models:
         if m not in ("mlp", "deep", "cnn", "lstm"):
@@ -72,25 +82,30 @@ def main():
         ap.error("--steps must be whole numbers >= 1")
     images, labels = load_split(args.data, "t10k")
     target = one_hot(labels[:BATCH])
-    print("| model | vertices | depth | " +
+    print("| model | vertices | nudge | depth | " +
           " | ".join("T = %d" % t for t in steps) + " |")
-    print("|---|---|---|" + "---|" * len(steps))
+    print("|---|---|---|---|" + "---|" * len(steps))
     for name in models:
         model, example = source(name)
         bp = pcc.compile(model, example, algorithm="bp", loss="ce")
         shape = bp.signature["inputs"][0]["shape"]
         x = np.ascontiguousarray(images[:BATCH].reshape(shape))
         ref = flat(bp.gradients(x, target))
-        for vertices in ("op", "layer"):
+        for vertices, mode in [(v, m) for v in ("op", "layer") for m in modes]:
+            nudge = {} if mode == "none" else {"nudge_mode": mode,
+                                               "nudge": args.nudge}
             il = pcc.compile(model, example, algorithm="il", loss="ce",
-                             inference_rate=args.rate, vertices=vertices)
+                             inference_rate=args.rate, vertices=vertices,
+                             **nudge)
             cos = []
             for t in steps:
                 il.set(inference_steps=t)
                 g = flat(il.gradients(x, target))
                 cos.append(g @ ref / np.linalg.norm(g) / np.linalg.norm(ref))
-            print("| %s | %s | %d | %s |" % (
-                name, vertices, il.signature["depth"],
+            print("| %s | %s | %s | %d | %s |" % (
+                name, vertices,
+                "none" if mode == "none" else "%s %g" % (mode, args.nudge),
+                il.signature["depth"],
                 " | ".join("%.3f" % c for c in cos)), flush=True)
 
 
