@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Train one bundled Fashion-MNIST model with several pcc algorithms side by
+side, on the same shuffled batches, in one run.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/train_algorithms.py \
+        [--model lstm] [--algorithms bp,fpa] [--epochs 2] [--steps T] \
+        [--rate G] [--limit N]
+
+Each algorithm's library is compiled from examples/fashion_mnist/MODEL.onnx
+(softmax cross-entropy, Adam 1e-3, the model's batch of 64); --steps and
+--rate are the relaxation's T and gamma for il and fpa (default: pcc's, 20
+and 0.1; fpa equals backprop with --rate 1 and --steps >= the graph's
+depth, which the run prints). Prints, per algorithm, the test accuracy
+after every epoch and the training throughput (samples/s of train_step).
+
+Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+import pcc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
+from fashion_mnist import DATA, load_split, one_hot  # noqa: E402
+
+MODELS = os.path.join(HERE, "..", "examples", "fashion_mnist")
+ALGORITHMS = ("bp", "fpa", "zil", "il")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="lstm", choices=("mlp", "cnn", "lstm"))
+    ap.add_argument("--algorithms", default="bp,fpa")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--rate", type=float, default=None)
+    ap.add_argument("--limit", type=int, default=0,
+                    help="train on the first N images only (0: all)")
+    args = ap.parse_args()
+    algorithms = args.algorithms.split(",")
+    if any(a not in ALGORITHMS for a in algorithms):
+        ap.error("--algorithms: a comma-separated list of " +
+                 ", ".join(ALGORITHMS))
+    if args.epochs < 1 or args.limit < 0:
+        ap.error("--epochs must be >= 1 and --limit >= 0")
+    if args.steps is not None and args.steps < 1:
+        ap.error("--steps must be >= 1")
+    if args.rate is not None and not args.rate > 0:
+        ap.error("--rate must be positive")
+    train, test = load_split(DATA, "train"), load_split(DATA, "t10k")
+    if args.limit:
+        train = (train[0][:args.limit], train[1][:args.limit])
+    relax = {}
+    if args.steps is not None:
+        relax["inference_steps"] = args.steps
+    if args.rate is not None:
+        relax["inference_rate"] = args.rate
+    path = os.path.join(MODELS, args.model + ".onnx")
+    models = {}
+    for a in algorithms:
+        t0 = time.time()
+        models[a] = pcc.compile(path, algorithm=a, loss="ce",
+                                **(relax if a in ("il", "fpa") else {}))
+        sig = models[a].signature
+        print("%-4s compiled in %.1f s: depth %d, hyper-parameters %s"
+              % (a, time.time() - t0, sig["depth"], sig["hyperparameters"]),
+              flush=True)
+    first = models[algorithms[0]]
+    batch = first.signature["batch"]
+    shape = first.signature["inputs"][0]["shape"]
+
+    def inputs(images, idx):
+        return np.ascontiguousarray(images[idx].reshape([len(idx)] + shape[1:]))
+
+    rng = np.random.RandomState(42)
+    seconds = {a: 0.0 for a in algorithms}
+    samples = 0
+    for epoch in range(1, args.epochs + 1):
+        order = rng.permutation(len(train[0]))
+        for b in range(len(order) // batch):
+            idx = order[b * batch:(b + 1) * batch]
+            x, t = inputs(train[0], idx), one_hot(train[1][idx])
+            for a in algorithms:
+                t0 = time.perf_counter()
+                models[a].train_step(x, t)
+                seconds[a] += time.perf_counter() - t0
+            samples += batch
+        for a in algorithms:
+            correct = 0
+            for i in range(0, len(test[0]) - batch + 1, batch):
+                idx = np.arange(i, i + batch)
+                y = models[a].predict(inputs(test[0], idx))
+                correct += int((y.argmax(1) == test[1][idx]).sum())
+            print("epoch %d  %-4s test accuracy %.2f %%  %.0f samples/s"
+                  % (epoch, a, 100 * correct / (len(test[0]) // batch * batch),
+                     samples / seconds[a]), flush=True)
+
+
+if __name__ == "__main__":
+    main()
