@@ -64,8 +64,8 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     << (info.fixedSteps > 0   ? info.fixedSteps
         : info.fixedSteps < 0 ? 0
                               : o.inferenceSteps);
-  if (initialNudge(o) > 0)
-    j << ", \"nudge\": " << initialNudge(o);
+  if (double nudge = initialNudge(o))
+    j << ", \"nudge\": " << nudge;
   j << "}}";
   return j.str();
 }

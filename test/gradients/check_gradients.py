@@ -131,12 +131,30 @@ class Fixture:
 
 # ------------------------------------------------------------------ helpers
 
-def compile_model(args, fx, algorithm, steps, rate, out):
+def flat_gradient(res, lib, fx, inputs, target, tag):
+    """pcc_compute_gradients() as one float64 vector, and its stats; the
+    vector is None (a failed check recorded) when it cannot be had, the
+    stats too when the call failed."""
+    rc, st = lib.compute_gradients(inputs, target)
+    if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
+                     "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
+        return None, None
+    gs = [lib.param_grad(i, int(np.prod(p[1])))
+          for i, p in enumerate(fx.params)]
+    if any(g is None for g in gs):
+        res.check(False, tag + "pcc_param_grad", "NULL")
+        return None, st
+    return np.concatenate(gs).astype(np.float64), st
+
+
+def compile_model(args, fx, algorithm, steps, rate, out, nudge=None):
+    """nudge: (mode, beta), default --nudge-mode and --nudge."""
+    mode, beta = nudge or (args.nudge_mode, args.nudge)
     cmd = [args.pcc, fx.onnx, "-o", out, "--algorithm=" + algorithm,
            "--loss=" + fx.loss_kind, "--inference-steps=%d" % steps,
            "--inference-rate=%r" % rate, "--vertices=" + args.vertices]
-    if args.nudge_mode != "none":
-        cmd += ["--nudge-mode=" + args.nudge_mode, "--nudge=%r" % args.nudge]
+    if mode != "none":
+        cmd += ["--nudge-mode=" + mode, "--nudge=%r" % beta]
     print("$ " + " ".join(cmd), flush=True)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -329,7 +347,6 @@ def run_il_trend(args, fx, work, res):
     rate = args.rate if args.rate is not None else 0.1
     ref = np.concatenate([g.ravel() for g in fx.ref_grads()])
     ref_norm = float(np.linalg.norm(ref))
-    sizes = [int(np.prod(p[1])) for p in fx.params]
     inputs = [a for _, a in fx.inputs]
     rows = []
     for T in steps_list:
@@ -354,17 +371,10 @@ def run_il_trend(args, fx, work, res):
                 continue
             target = build_trend_target(y, fx.target, args.il_target_scale,
                                         fx.loss_kind)
-            rc, st = lib.compute_gradients(inputs, target)
-            if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
-                             "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
-                rows.append((T, float("nan"), float("nan"), None))
-                continue
-            gs = [lib.param_grad(i, sizes[i]) for i in range(len(sizes))]
-            if any(g is None for g in gs):
-                res.check(False, tag + "pcc_param_grad", "NULL")
+            g, st = flat_gradient(res, lib, fx, inputs, target, tag)
+            if g is None:
                 rows.append((T, float("nan"), float("nan"), st))
                 continue
-            g = np.concatenate(gs).astype(np.float64)
             c = cosine(g, ref)
             rel = float(np.linalg.norm(g / args.il_target_scale - ref)) / ref_norm
             rows.append((T, c, rel, st))
@@ -406,27 +416,15 @@ def nudged_gradient(args, fx, work, res, mode, beta, steps, rate):
     """The il gradient at `steps` with --nudge-mode=mode --nudge=beta, as
     one vector; None (a failed check recorded) when it cannot be had."""
     so = os.path.join(work, "%s_il_%s_%g.so" % (fx.name, mode, beta))
-    saved = args.nudge_mode, args.nudge
-    args.nudge_mode, args.nudge = mode, beta
-    try:
-        err = compile_model(args, fx, "il", steps, rate, so)
-    finally:
-        args.nudge_mode, args.nudge = saved
+    err = compile_model(args, fx, "il", steps, rate, so, nudge=(mode, beta))
     tag = "%s/il nudge-mode=%s nudge=%g: " % (fx.name, mode, beta)
     if not res.check(err is None, tag + "compiles", err or ""):
         return None
     lib = Library(so)
     lib.open()
     try:
-        sizes = [int(np.prod(p[1])) for p in fx.params]
-        rc, st = lib.compute_gradients([a for _, a in fx.inputs], fx.target)
-        if not res.check(rc == 0, tag + "pcc_compute_gradients() == 0",
-                         "" if rc == 0 else "rc %d: %s" % (rc, lib.error())):
-            return None
-        gs = [lib.param_grad(i, sizes[i]) for i in range(len(sizes))]
-        if not res.check(all(g is not None for g in gs), tag + "pcc_param_grad"):
-            return None
-        return np.concatenate(gs).astype(np.float64)
+        return flat_gradient(res, lib, fx, [a for _, a in fx.inputs],
+                             fx.target, tag)[0]
     finally:
         lib.close()
 
@@ -520,9 +518,10 @@ def parse_args(argv):
     ap.add_argument("--il-target-scale", type=float, default=0.1,
                     help="output-error scale for --il-trend (default 0.1)")
     ap.add_argument("--nudge-check", action="store_true",
-                    help="compare il without nudging, positive and "
-                         "centered (--nudge) at --steps (default: the fixture's "
-                         "longest il trend T, at least 2000)")
+                    help="compare plain il with the positive nudge at beta "
+                         "0.3 and 0.1 and the centered one at 0.1 and 0.01, "
+                         "at --steps (default: the fixture's longest il "
+                         "trend T, at least 2000)")
     ap.add_argument("--nudge-max-err", type=float, default=0.05,
                     help="largest relative error of the centered estimate "
                          "for --nudge-check (default 0.05)")

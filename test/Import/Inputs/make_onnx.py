@@ -701,24 +701,24 @@ def concat_tensors():
 
 
 
+def concat_shape_of(a):
+    # A Reshape's shape as Concat(a, 3) of compile-time constants.
+    return model([const_node("a", a), const_node("b", np.array(3, np.int64)),
+                  helper.make_node("Concat", ["a", "b"], ["s"], name="cat", axis=0),
+                  helper.make_node("Reshape", ["x", "s"], ["y"])],
+                 [inp("x", [2, 3])], [out("y", [2, 3])])
+
+
 @builder
 def concat_scalar():
     # Scalars do not concatenate (fuzzing: a folded Concat read a dimension
     # the scalar does not have).
-    return model([const_node("a", np.array(2, np.int64)),
-                  const_node("b", np.array(3, np.int64)),
-                  helper.make_node("Concat", ["a", "b"], ["s"], name="cat", axis=0),
-                  helper.make_node("Reshape", ["x", "s"], ["y"])],
-                 [inp("x", [2, 3])], [out("y", [2, 3])])
+    return concat_shape_of(np.array(2, np.int64))
 
 
 @builder
 def concat_rank_mismatch():
-    return model([const_node("a", np.array([2], np.int64)),
-                  const_node("b", np.array(3, np.int64)),
-                  helper.make_node("Concat", ["a", "b"], ["s"], name="cat", axis=0),
-                  helper.make_node("Reshape", ["x", "s"], ["y"])],
-                 [inp("x", [2, 3])], [out("y", [2, 3])])
+    return concat_shape_of(np.array([2], np.int64))
 
 # --- Elementwise ops for CNNs and RNNs -----------------------------------------
 
