@@ -3,15 +3,17 @@
 side, on the same shuffled batches, in one run.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/train_algorithms.py \
-        [--model lstm] [--algorithms bp,fpa] [--epochs 2] [--steps T] \
-        [--rate G] [--limit N]
+        [--model lstm] [--algorithms bp,fpa,epc:20:0.5] [--epochs 2] \
+        [--steps T] [--rate G] [--nudge-mode M --nudge B] [--limit N]
 
 Each algorithm's library is compiled from examples/fashion_mnist/MODEL.onnx
-(softmax cross-entropy, Adam 1e-3, the model's batch of 64); --steps and
---rate are the relaxation's T and gamma for il and fpa (default: pcc's, 20
-and 0.1; fpa equals backprop with --rate 1 and --steps >= the graph's
-depth, which the run prints). Prints, per algorithm, the test accuracy
-after every epoch and the training throughput (samples/s of train_step).
+(softmax cross-entropy, Adam 1e-3, the model's batch of 64). An entry of
+--algorithms is ALG or ALG:T or ALG:T:G; T and gamma, else --steps and
+--rate, are the relaxation's for il, fpa and epc (default: pcc's, T = 20
+and gamma 0.1, epc 0.5; fpa equals backprop with gamma 1 and T >= the
+graph's depth, which the run prints); --nudge-mode and --nudge apply to il
+and epc. Prints, per entry, the test accuracy after every epoch and the
+training throughput (samples/s of train_step).
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
@@ -30,7 +32,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
 from fashion_mnist import DATA, load_split, one_hot  # noqa: E402
 
 MODELS = os.path.join(HERE, "..", "examples", "fashion_mnist")
-ALGORITHMS = ("bp", "fpa", "zil", "il")
+ALGORITHMS = ("bp", "fpa", "zil", "il", "epc")
+RELAXING = ("il", "fpa", "epc")
+NUDGEABLE = ("il", "epc")
 
 
 def main():
@@ -40,13 +44,35 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--rate", type=float, default=None)
+    ap.add_argument("--nudge-mode", default=None,
+                    choices=("positive", "negative", "centered"))
+    ap.add_argument("--nudge", type=float, default=None)
     ap.add_argument("--limit", type=int, default=0,
                     help="train on the first N images only (0: all)")
     args = ap.parse_args()
     algorithms = args.algorithms.split(",")
-    if any(a not in ALGORITHMS for a in algorithms):
-        ap.error("--algorithms: a comma-separated list of " +
-                 ", ".join(ALGORITHMS))
+    specs = {}
+    for a in algorithms:
+        name, *relax_args = a.split(":")
+        try:
+            steps = int(relax_args[0]) if relax_args else args.steps
+            rate = float(relax_args[1]) if len(relax_args) > 1 else args.rate
+        except ValueError:
+            steps = rate = None
+            relax_args = ["bad"] * 3
+        if (name not in ALGORITHMS or len(relax_args) > 2 or
+                (relax_args and name not in RELAXING) or
+                (steps is not None and steps < 1) or
+                (rate is not None and not rate > 0)):
+            ap.error("--algorithms: a comma-separated list of ALG, ALG:T or "
+                     "ALG:T:GAMMA (T >= 1, GAMMA > 0), ALG one of " +
+                     ", ".join(ALGORITHMS) + " (T and GAMMA for " +
+                     ", ".join(RELAXING) + "), got %r" % a)
+        specs[a] = (name, steps, rate)
+    if len(specs) != len(algorithms):
+        ap.error("--algorithms: an entry is repeated")
+    if (args.nudge is not None) and args.nudge_mode is None:
+        ap.error("--nudge needs --nudge-mode")
     if args.epochs < 1 or args.limit < 0:
         ap.error("--epochs must be >= 1 and --limit >= 0")
     if args.steps is not None and args.steps < 1:
@@ -56,19 +82,19 @@ def main():
     train, test = load_split(DATA, "train"), load_split(DATA, "t10k")
     if args.limit:
         train = (train[0][:args.limit], train[1][:args.limit])
-    relax = {}
-    if args.steps is not None:
-        relax["inference_steps"] = args.steps
-    if args.rate is not None:
-        relax["inference_rate"] = args.rate
     path = os.path.join(MODELS, args.model + ".onnx")
     models = {}
     for a in algorithms:
+        name, steps, rate = specs[a]
+        flags = {}
+        if name in RELAXING:
+            flags.update(inference_steps=steps, inference_rate=rate)
+        if name in NUDGEABLE and args.nudge_mode:
+            flags.update(nudge_mode=args.nudge_mode, nudge=args.nudge)
         t0 = time.time()
-        models[a] = pcc.compile(path, algorithm=a, loss="ce",
-                                **(relax if a in ("il", "fpa") else {}))
+        models[a] = pcc.compile(path, algorithm=name, loss="ce", **flags)
         sig = models[a].signature
-        print("%-4s compiled in %.1f s: depth %d, hyper-parameters %s"
+        print("%-12s compiled in %.1f s: depth %d, hyper-parameters %s"
               % (a, time.time() - t0, sig["depth"], sig["hyperparameters"]),
               flush=True)
     first = models[algorithms[0]]
@@ -97,7 +123,7 @@ def main():
                 idx = np.arange(i, i + batch)
                 y = models[a].predict(inputs(test[0], idx))
                 correct += int((y.argmax(1) == test[1][idx]).sum())
-            print("epoch %d  %-4s test accuracy %.2f %%  %.0f samples/s"
+            print("epoch %d  %-12s test accuracy %.2f %%  %.0f samples/s"
                   % (epoch, a, 100 * correct / (len(test[0]) // batch * batch),
                      samples / seconds[a]), flush=True)
 

@@ -307,8 +307,9 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     error = "a shared library cannot be written to stdout; give -o FILE";
     return 1;
   }
-  if (o.pc.nudgeMode != "none" && o.pc.algorithm != "il") {
-    error = "--nudge-mode is for --algorithm=il (fpa and zil hold the "
+  if (o.pc.nudgeMode != "none" && o.pc.algorithm != "il" &&
+      o.pc.algorithm != "epc") {
+    error = "--nudge-mode is for --algorithm=il or epc (fpa and zil hold the "
             "predictions, where a nudge changes nothing; bp does not relax), "
             "got --algorithm=" +
             o.pc.algorithm;

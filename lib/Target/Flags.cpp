@@ -94,9 +94,10 @@ const char *const pcc::kCompileFlags[] = {"algorithm",
 int pcc::setFlag(CompileOptions &o, const std::string &flag,
                  const std::string &value, std::string &error) {
   if (flag == "algorithm") {
-    if (value != "il" && value != "fpa" && value != "zil" && value != "bp")
-      return bad(error,
-                 "--algorithm must be il, fpa, zil or bp, got '" + value + "'");
+    if (value != "il" && value != "fpa" && value != "zil" && value != "bp" &&
+        value != "epc")
+      return bad(error, "--algorithm must be il, fpa, zil, bp or epc, got '" +
+                            value + "'");
     o.pc.algorithm = value;
   } else if (flag == "loss") {
     if (value != "mse" && value != "ce")
@@ -131,9 +132,11 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
                         "1e9, got '" +
                             value + "'");
   } else if (flag == "inference-rate") {
-    if (!parseDouble(value, o.inferenceRate) || o.inferenceRate <= 0)
+    double rate;
+    if (!parseDouble(value, rate) || !(rate > 0) || !std::isfinite(rate))
       return bad(error, "--inference-rate must be a positive number, got '" +
                             value + "'");
+    o.inferenceRate = rate;
   } else if (flag == "learning-rate") {
     if (!parseDouble(value, o.learningRate) || o.learningRate < 0)
       return bad(error, "--learning-rate must be a non-negative number, got '" +

@@ -260,11 +260,12 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
      << ", ptr @input_sizes, i64 " << info.output.size() << ", " << params
      << ", ptr @param_trainable, " << states << ", ptr @signature, i32 "
      << (o.optimizer == "adam" ? 1 : 0) << ", double "
-     << irDouble(o.learningRate) << ", double " << irDouble(o.inferenceRate)
-     << ", i64 " << o.inferenceSteps << ", i64 " << info.fixedSteps
-     << ", ptr @predict, ptr @train, i64 " << (o.pc.loss == "ce" ? 1 : 0)
-     << ", " << hidden << ", ptr " << (info.queries ? "@query" : "null")
-     << ", double " << irDouble(initialNudge(o)) << " }\n\n";
+     << irDouble(o.learningRate) << ", double "
+     << irDouble(initialInferenceRate(o)) << ", i64 " << o.inferenceSteps
+     << ", i64 " << info.fixedSteps << ", ptr @predict, ptr @train, i64 "
+     << (o.pc.loss == "ce" ? 1 : 0) << ", " << hidden << ", ptr "
+     << (info.queries ? "@query" : "null") << ", double "
+     << irDouble(initialNudge(o)) << " }\n\n";
 
   // Kernel adapters, in the argument order of pc-entry-points.
   KernelCall predict, train;

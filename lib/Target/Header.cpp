@@ -60,7 +60,8 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth
     << ", \"hyperparameters\": {\"learning_rate\": " << o.learningRate
-    << ", \"inference_rate\": " << o.inferenceRate << ", \"inference_steps\": "
+    << ", \"inference_rate\": " << initialInferenceRate(o)
+    << ", \"inference_steps\": "
     << (info.fixedSteps > 0   ? info.fixedSteps
         : info.fixedSteps < 0 ? 0
                               : o.inferenceSteps);

@@ -143,7 +143,7 @@ namespace {
 /// pcc-opt runs what pcc runs.
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
-                                llvm::cl::desc("il, fpa, zil or bp"),
+                                llvm::cl::desc("il, fpa, zil, bp or epc"),
                                 llvm::cl::init("il")};
   Option<std::string> loss{*this, "loss", llvm::cl::desc("mse or ce"),
                            llvm::cl::init("mse")};

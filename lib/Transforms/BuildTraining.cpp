@@ -25,7 +25,7 @@ using namespace mlir::pc;
 
 namespace {
 
-enum class Algorithm { IL, FPA, ZIL, BP };
+enum class Algorithm { IL, FPA, ZIL, BP, EPC };
 
 /// Equilibrium-propagation style estimates for il (Millidge et al. 2022):
 /// the output error scaled by beta (a run-time argument), the parameter
@@ -274,6 +274,26 @@ private:
       inst[op] = i;
     }
   }
+  /// epc's values: the forward pass again with every hidden vertex's value
+  /// its prediction plus its error `errorOf(v)` (Goemaere et al. 2025: the
+  /// errors are the free variables, the values follow from them), so an
+  /// error reaches the output in one sweep. Records the instances in `inst`.
+  void cloneErrorChain(OpBuilder &b, IRMapping map,
+                       const llvm::DenseMap<Operation *, Value> &errorOf,
+                       llvm::DenseMap<Operation *, Operation *> &inst) {
+    for (Operation *op : info.activeOps) {
+      Operation *i = b.clone(*op, map);
+      i->removeAttr("pc.vertex");
+      i->removeAttr("pc.output");
+      map.map(op->getResult(0), i->getResult(0));
+      inst[op] = i;
+      if (Value e = errorOf.lookup(op)) {
+        Value mu = i->getResult(0);
+        map.map(valueNode[op].getResult(),
+                b.create<AddOp>(loc(), mu.getType(), mu, e).getResult());
+      }
+    }
+  }
   /// -dF/dx of a hidden value node: its children's drive sum_k J_k^T eps_k
   /// (null when nothing reads it) minus its own error.
   Value valueDrift(OpBuilder &b, Value drive, Value eps) {
@@ -389,6 +409,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
                 b.getStringAttr(algorithm == Algorithm::IL    ? "il"
                                 : algorithm == Algorithm::FPA ? "fpa"
                                 : algorithm == Algorithm::ZIL ? "zil"
+                                : algorithm == Algorithm::EPC ? "epc"
                                                               : "bp"));
   OpBuilder::InsertionGuard guard(b);
   Block *entry = func.addEntryBlock();
@@ -446,30 +467,38 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     // predictions, so they carry each value node as its deviation from the
     // forward pass (zero at the start), which is then the error itself: in
     // float32 an error far below the prediction would keep only the bits
-    // that fit beside it in x = mu + eps. il recomputes the predictions
-    // from the values and carries the values (forward initialisation), with
-    // eps = x - mu; its errors are differences of recomputed predictions
-    // either way.
-    bool heldPredictions = algorithm != Algorithm::IL;
+    // that fit beside it in x = mu + eps. epc carries the errors too, as its
+    // free variables. il recomputes the predictions from the values and
+    // carries the values (forward initialisation), with eps = x - mu; its
+    // errors are differences of recomputed predictions either way.
+    bool heldPredictions =
+        algorithm == Algorithm::FPA || algorithm == Algorithm::ZIL;
+    bool carriesErrors = algorithm != Algorithm::IL;
     Value rateTensor =
         b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
     SmallVector<Value> init;
     for (Operation *v : hidden)
-      init.push_back(heldPredictions ? splat(b, v->getResult(0).getType(), 0.0f)
-                                     : fwd.lookup(v->getResult(0)));
+      init.push_back(carriesErrors ? splat(b, v->getResult(0).getType(), 0.0f)
+                                   : fwd.lookup(v->getResult(0)));
     Value zero = b.create<arith::ConstantIndexOp>(loc(), 0);
     Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
 
     // Evaluates every vertex at the carried state `cur`: for il a fresh
     // clone of the vertex op at the current values, with eps = x - mu; for
-    // fpa the forward op, with eps = the carried deviation. Returns the
-    // instances and errors.
+    // fpa the forward op, with eps = the carried deviation; for epc the
+    // forward chain with x = mu + eps, eps carried. Returns the instances
+    // and errors.
     auto evaluate = [&](OpBuilder &b, ValueRange cur, Value outputScale,
                         llvm::DenseMap<Operation *, Operation *> &inst,
                         llvm::DenseMap<Operation *, Value> &eps) {
       if (heldPredictions) {
         for (Operation *op : info.activeOps)
           inst[op] = fwdInst(op);
+      } else if (algorithm == Algorithm::EPC) {
+        llvm::DenseMap<Operation *, Value> errorOf;
+        for (auto [v, e] : llvm::zip(hidden, cur))
+          errorOf[v] = e;
+        cloneErrorChain(b, fwd, errorOf, inst);
       } else {
         IRMapping map = fwd;
         for (auto [v, x] : llvm::zip(hidden, cur))
@@ -477,7 +506,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
         clonePredictions(b, map, inst);
       }
       for (auto [v, state] : llvm::zip(hidden, cur))
-        eps[v] = heldPredictions
+        eps[v] = carriesErrors
                      ? state
                      : b.create<ErrorOp>(loc(), state, inst[v]->getResult(0))
                            .getResult();
@@ -496,10 +525,18 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
             llvm::DenseMap<Operation *, Operation *> inst;
             llvm::DenseMap<Operation *, Value> eps;
             evaluate(lb, cur, outputScale, inst, eps);
+            // The drive of a hidden value: il, fpa, zil its children's
+            // J^T eps (local); epc the back-propagated output error
+            // -dL/dx, one reverse sweep (the price of its speed).
             Accumulator drive;
             propagateAll(
                 lb, [&](Operation *op) { return inst.lookup(op); },
-                [&](Operation *v) { return eps.lookup(v); }, &drive, nullptr);
+                [&](Operation *v) {
+                  if (algorithm == Algorithm::EPC && v != info.outputVertex)
+                    return drive.lookup(v->getResult(0));
+                  return eps.lookup(v);
+                },
+                &drive, nullptr);
             SmallVector<Value> next;
             for (auto [v, state] : llvm::zip(hidden, cur)) {
               Value d = valueDrift(lb, drive.lookup(v->getResult(0)), eps[v]);
@@ -805,10 +842,11 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
             .Case("fpa", Algorithm::FPA)
             .Case("zil", Algorithm::ZIL)
             .Case("bp", Algorithm::BP)
+            .Case("epc", Algorithm::EPC)
             .Default(std::nullopt);
     if (!alg) {
-      module.emitError("unknown algorithm '") << algorithm
-                                              << "' (expected il, fpa, zil or bp)";
+      module.emitError("unknown algorithm '")
+          << algorithm << "' (expected il, fpa, zil, bp or epc)";
       return signalPassFailure();
     }
     std::optional<NudgeMode> nudge =
@@ -823,9 +861,11 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
           << nudgeMode << "' (expected none, positive, negative or centered)";
       return signalPassFailure();
     }
-    if (*nudge != NudgeMode::None && *alg != Algorithm::IL) {
-      module.emitError("nudging is for algorithm il (the others hold the "
-                       "predictions, where a nudge changes nothing), got ")
+    if (*nudge != NudgeMode::None && *alg != Algorithm::IL &&
+        *alg != Algorithm::EPC) {
+      module.emitError("nudging is for algorithms il and epc (fpa and zil "
+                       "hold the predictions, where a nudge changes nothing; "
+                       "bp does not relax), got ")
           << algorithm;
       return signalPassFailure();
     }

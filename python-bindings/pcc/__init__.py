@@ -121,7 +121,7 @@ def _export_torch(module, example_inputs, path, opset):
 
 
 def compile(model, example_inputs=None, *, algorithm="il", loss="mse",
-            inference_steps=20, inference_rate=0.1, learning_rate=1e-3,
+            inference_steps=20, inference_rate=None, learning_rate=1e-3,
             optimizer="adam", batch=None, output=None, model_output=None,
             opset=13, **driver_flags):
     """Compile ``model`` and load the library.

@@ -68,9 +68,9 @@ int pccFuzzOneInput(const uint8_t *data, size_t size) {
                  << "\n";
   if (!module)
     return 0;
-  static const char *const algorithms[] = {"il", "fpa", "zil", "bp"};
+  static const char *const algorithms[] = {"il", "fpa", "zil", "bp", "epc"};
   pcc::PCOptions pc;
-  pc.algorithm = algorithms[size % 4];
+  pc.algorithm = algorithms[size % std::size(algorithms)];
   pc.loss = size % 8 < 4 ? "mse" : "ce";
   mlir::PassManager pm(&context);
   pcc::buildPCPipeline(pm, pc);

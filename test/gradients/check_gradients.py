@@ -6,6 +6,8 @@
     check_gradients.py --pcc build/bin/pcc --fixtures DIR --model NAME \\
         --algorithm il --il-trend [--il-steps 10,30,100,300,1000] [--rate 0.1]
         [--include-skipped]
+    check_gradients.py --pcc build/bin/pcc --fixtures DIR --model NAME \
+        --algorithm epc --epc-check [--steps 20] [--rate 0.5]
 
 The fixtures (NAME.onnx, NAME.json, NAME.*.bin) come from gen_fixtures.py.
 Default mode compiles DIR/NAME.onnx with
@@ -63,6 +65,17 @@ A fixture's json may lower the bounds (nudge_max_err, nudge_min_cos) where
 il itself has not converged.  Below beta ~ 0.05 the float32 errors of the
 early layers lose their precision (eps = x - mu of two nearly equal
 values), so the error grows again: beta trades bias against rounding.
+
+--epc-check compiles --algorithm=epc (error-space relaxation) at --steps
+(20) and --rate (0.5) and checks, on the il trend's scaled target, that its
+gradient's cosine with torch's is above il's at the same T and at least
+il's at the fixture's longest il-trend T less --epc-slack (1e-4): epc
+relaxes to il's fixed point, in 20 steps where il takes 10^3-10^4 (a
+fixture with "il_trend_skip" skips the second); and, on the fixture's own
+target, that epc with --nudge-mode=centered --nudge=0.01 at the same T is
+within --epc-max-err (1e-2) of torch's gradient (measured 1e-6-6e-5, the
+attention block 3.6e-3: epc carries the errors themselves, so small
+nudges keep their precision).
 
 Needs only python3 and numpy.  Exit status 0 when every check passes, 1
 otherwise, 2 on bad usage.  The last line is 'N passed, M failed'.
@@ -412,21 +425,46 @@ def run_il_trend(args, fx, work, res):
               "%.8f" % last)
 
 
-def nudged_gradient(args, fx, work, res, mode, beta, steps, rate):
-    """The il gradient at `steps` with --nudge-mode=mode --nudge=beta, as
-    one vector; None (a failed check recorded) when it cannot be had."""
-    so = os.path.join(work, "%s_il_%s_%g.so" % (fx.name, mode, beta))
-    err = compile_model(args, fx, "il", steps, rate, so, nudge=(mode, beta))
-    tag = "%s/il nudge-mode=%s nudge=%g: " % (fx.name, mode, beta)
+def relaxed_gradient(args, fx, work, res, algorithm, steps, rate,
+                     nudge=("none", 1.0), target_scale=None):
+    """The gradient of `algorithm` at `steps` and `rate` (nudged by `nudge`,
+    (mode, beta)) as one vector, on the fixture's target or, given
+    `target_scale`, on the il trend's scaled target (then divided by the
+    scale, comparable with torch's); None (a failed check recorded) when it
+    cannot be had."""
+    mode, beta = nudge
+    label = "%s_T%d_%g_%s_%g%s" % (algorithm, steps, rate, mode, beta,
+                                   "_scaled" if target_scale else "")
+    so = os.path.join(work, "%s_%s.so" % (fx.name, label))
+    err = compile_model(args, fx, algorithm, steps, rate, so, nudge=nudge)
+    tag = "%s/%s T=%d rate=%g%s%s: " % (
+        fx.name, algorithm, steps, rate,
+        "" if mode == "none" else " nudge-mode=%s nudge=%g" % (mode, beta),
+        " (scaled target)" if target_scale else "")
     if not res.check(err is None, tag + "compiles", err or ""):
         return None
     lib = Library(so)
     lib.open()
     try:
-        return flat_gradient(res, lib, fx, [a for _, a in fx.inputs],
-                             fx.target, tag)[0]
+        inputs = [a for _, a in fx.inputs]
+        target = fx.target
+        if target_scale:
+            rc, y = lib.predict(inputs, fx.output.shape)
+            if not res.check(rc == 0, tag + "pcc_predict() == 0",
+                             "" if rc == 0 else lib.error()):
+                return None
+            target = build_trend_target(y, fx.target, target_scale,
+                                        fx.loss_kind)
+        g = flat_gradient(res, lib, fx, inputs, target, tag)[0]
+        return g / target_scale if (g is not None and target_scale) else g
     finally:
         lib.close()
+
+
+def nudged_gradient(args, fx, work, res, mode, beta, steps, rate):
+    """The il gradient at `steps` with --nudge-mode=mode --nudge=beta."""
+    return relaxed_gradient(args, fx, work, res, "il", steps, rate,
+                            nudge=(mode, beta))
 
 
 # (mode, beta) of --nudge-check; plain il is the positive nudge at beta 1.
@@ -482,6 +520,58 @@ def run_nudge_check(args, fx, work, res):
               % (fx.name, min_cos), "%.6f" % coss["centered", 0.01])
 
 
+def run_epc_check(args, fx, work, res):
+    """epc against il and backprop: at T = --steps (20) and rate 0.5 its
+    gradient is at least as close to torch's as il's at the fixture's longest
+    il-trend T (il's fixed point, which epc shares), on the trend's scaled
+    target, and far closer than il's at the same T; centered-nudged at
+    beta 0.01 it is backprop's within --epc-max-err."""
+    steps = args.steps if args.steps is not None else 20
+    rate = args.rate if args.rate is not None else 0.5
+    ref = np.concatenate([g.ravel() for g in fx.ref_grads()])
+    scale = args.il_target_scale
+    epc = relaxed_gradient(args, fx, work, res, "epc", steps, rate,
+                           target_scale=scale)
+    il_short = relaxed_gradient(args, fx, work, res, "il", steps, 0.1,
+                                target_scale=scale)
+    centered = relaxed_gradient(args, fx, work, res, "epc", steps, rate,
+                                nudge=("centered", 0.01))
+    if epc is None or il_short is None or centered is None:
+        return
+    rows = [("epc T=%d" % steps, epc), ("il T=%d" % steps, il_short)]
+    skip = fx.desc.get("il_trend_skip") and not args.include_skipped
+    if not skip:
+        long_steps = max(fx.desc.get("il_trend_steps") or DEFAULT_IL_STEPS)
+        il_long = relaxed_gradient(args, fx, work, res, "il", long_steps, 0.1,
+                                   target_scale=scale)
+        if il_long is None:
+            return
+        rows.append(("il T=%d" % long_steps, il_long))
+    print("\n  epc on %s: rate %g; cosine (rel err) with the torch gradient, "
+          "target scale %g" % (fx.name, rate, scale))
+    for name, g in rows:
+        print("    %-10s %.8f  (%.3e)" % (name, cosine(g, ref), rel_err(g, ref)))
+    print("    epc centered beta 0.01, fixture target: %.8f  (%.3e)\n"
+          % (cosine(centered, ref), rel_err(centered, ref)), flush=True)
+    c_epc, c_short = cosine(epc, ref), cosine(il_short, ref)
+    res.check(c_epc > c_short,
+              "%s/epc: closer to backprop than il at T=%d" % (fx.name, steps),
+              "cosine %.6f vs %.6f" % (c_epc, c_short))
+    if skip:
+        print("SKIP  %s/epc vs il's fixed point: %s"
+              % (fx.name, fx.desc["il_trend_skip"]), flush=True)
+    else:
+        c_long = cosine(il_long, ref)
+        res.check(c_epc >= c_long - args.epc_slack,
+                  "%s/epc: at T=%d as close to backprop as il at T=%d "
+                  "(slack %g)" % (fx.name, steps, long_steps, args.epc_slack),
+                  "cosine %.8f vs %.8f" % (c_epc, c_long))
+    err = rel_err(centered, ref)
+    res.check(err <= args.epc_max_err,
+              "%s/epc: centered nudge at beta 0.01 within %g of backprop"
+              % (fx.name, args.epc_max_err), "%.3e" % err)
+
+
 # --------------------------------------------------------------------- main
 
 def parse_args(argv):
@@ -493,7 +583,7 @@ def parse_args(argv):
     ap.add_argument("--model", required=True,
                     help="fixture name(s), comma-separated, or 'all'")
     ap.add_argument("--algorithm", required=True,
-                    choices=["bp", "fpa", "zil", "il"])
+                    choices=["bp", "fpa", "zil", "il", "epc"])
     ap.add_argument("--vertices", default="op", choices=["op", "layer"],
                     help="pcc --vertices (default op)")
     ap.add_argument("--nudge-mode", default="none",
@@ -532,6 +622,16 @@ def parse_args(argv):
     ap.add_argument("--nudge-min-cos", type=float, default=0.999,
                     help="smallest cosine of the centered estimate at beta "
                          "0.01 for --nudge-check (default 0.999)")
+    ap.add_argument("--epc-check", action="store_true",
+                    help="compare epc at --steps (20) and --rate (0.5) with "
+                         "il at the same T and at its fixed point, and "
+                         "centered-nudged epc at beta 0.01 with backprop")
+    ap.add_argument("--epc-slack", type=float, default=1e-4,
+                    help="how far epc's cosine may fall below il's at its "
+                         "fixed point for --epc-check (default 1e-4)")
+    ap.add_argument("--epc-max-err", type=float, default=1e-2,
+                    help="largest relative error of centered-nudged epc at "
+                         "beta 0.01 for --epc-check (default 1e-2)")
     ap.add_argument("--il-slack", type=float, default=1e-6)
     ap.add_argument("--il-plateau", type=float, default=0.999)
     ap.add_argument("--il-min-cos", type=float, default=0.99)
@@ -545,8 +645,12 @@ def parse_args(argv):
     args = ap.parse_args(argv)
     if (args.il_trend or args.nudge_check) and args.algorithm != "il":
         ap.error("--il-trend and --nudge-check need --algorithm=il")
-    if args.il_trend and args.nudge_check:
-        ap.error("--il-trend and --nudge-check are separate runs")
+    if args.epc_check and args.algorithm != "epc":
+        ap.error("--epc-check needs --algorithm=epc")
+    if args.algorithm == "epc" and not args.epc_check:
+        ap.error("--algorithm=epc is checked by --epc-check (it is not exact)")
+    if sum([args.il_trend, args.nudge_check, args.epc_check]) > 1:
+        ap.error("--il-trend, --nudge-check and --epc-check are separate runs")
     if args.nudge <= 0:
         ap.error("--nudge must be positive")
     if args.tol <= 0 or args.il_target_scale <= 0:
@@ -585,6 +689,8 @@ def main(argv=None):
                     run_il_trend(args, fx, work, res)
                 elif args.nudge_check:
                     run_nudge_check(args, fx, work, res)
+                elif args.epc_check:
+                    run_epc_check(args, fx, work, res)
                 else:
                     run_exact(args, fx, work, res)
             except SetupError as e:

@@ -32,7 +32,8 @@ static cl::opt<std::string> algorithm(
     "algorithm",
     cl::desc("Learning algorithm: il (inference learning, default), fpa "
              "(fixed-prediction assumption), zil (zero-divergence IL), bp "
-             "(backprop control)"),
+             "(backprop control), epc (error-space relaxation: il's "
+             "equilibrium, each step one backward sweep)"),
     cl::init("il"), cl::cat(category));
 static cl::opt<std::string>
     loss("loss",
@@ -54,10 +55,11 @@ static cl::opt<std::string> vertices(
     cl::init("op"), cl::cat(category));
 static cl::opt<std::string> nudgeMode(
     "nudge-mode",
-    cl::desc("With --algorithm=il: none (default), positive, negative or "
-             "centered; the output error is scaled by +beta, -beta or both "
-             "(two relaxations, averaged) and the parameter update divided "
-             "by the same, which tends to backprop's gradient as beta -> 0"),
+    cl::desc(
+        "With --algorithm=il or epc: none (default), positive, negative or "
+        "centered; the output error is scaled by +beta, -beta or both "
+        "(two relaxations, averaged) and the parameter update divided "
+        "by the same, which tends to backprop's gradient as beta -> 0"),
     cl::init("none"), cl::cat(category));
 static cl::opt<std::string>
     nudge("nudge",
@@ -70,8 +72,8 @@ static cl::opt<std::string>
                    cl::cat(category));
 static cl::opt<std::string>
     inferenceRate("inference-rate",
-                  cl::desc("Relaxation step size gamma (default 0.1)"),
-                  cl::init("0.1"), cl::cat(category));
+                  cl::desc("Relaxation step size gamma (default 0.1; epc 0.5)"),
+                  cl::cat(category));
 static cl::opt<std::string>
     learningRate("learning-rate",
                  cl::desc("Optimizer learning rate alpha (default 1e-3)"),
@@ -165,7 +167,7 @@ int main(int argc, char **argv) {
           argc, argv,
           "pcc: compile an ONNX model into a library that trains by "
           "predictive coding\n\n  pcc model.onnx -o model.so "
-          "[--algorithm=il|fpa|zil|bp] [--loss=mse|ce] ...\n  pcc - -o "
+          "[--algorithm=il|fpa|zil|bp|epc] [--loss=mse|ce] ...\n  pcc - -o "
           "model.so < model.onnx     (the model on stdin)\n\nSupported ONNX "
           "operators: " +
               std::string(pcc::supportedOnnxOperators()) + "\n",
@@ -197,7 +199,8 @@ int main(int argc, char **argv) {
             set("nudge-mode", nudgeMode) &&
             (!nudge.getNumOccurrences() || set("nudge", nudge)) &&
             set("inference-steps", inferenceSteps) &&
-            set("inference-rate", inferenceRate) &&
+            (!inferenceRate.getNumOccurrences() ||
+             set("inference-rate", inferenceRate)) &&
             set("learning-rate", learningRate) && set("optimizer", optimizer) &&
             set("output", output) && set("batch", batch) &&
             set("queries", queries) && set("prefix", prefix) &&

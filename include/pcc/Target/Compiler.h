@@ -20,7 +20,8 @@ struct CompileOptions {
   std::optional<std::string> inputData;
   PCOptions pc;
   int64_t inferenceSteps = 20;
-  double inferenceRate = 0.1;
+  /// --inference-rate; unset: the algorithm's default (initialInferenceRate).
+  std::optional<double> inferenceRate;
   double learningRate = 1e-3;
   /// The nudge beta of --nudge-mode (run-time `nudge`); given: set by
   /// --nudge, which needs a mode.
@@ -44,6 +45,13 @@ struct CompileOptions {
 /// --nudge (0.1 when not given).
 inline double initialNudge(const CompileOptions &o) {
   return o.pc.nudgeMode == "none" ? 0.0 : o.nudge.value_or(0.1);
+}
+
+/// The library's initial run-time `inference_rate`: --inference-rate, else
+/// 0.5 for epc (its fixed-point iteration converges in a few steps there,
+/// where 0.1 leaves (0.9)^T of the start) and 0.1 for the others.
+inline double initialInferenceRate(const CompileOptions &o) {
+  return o.inferenceRate.value_or(o.pc.algorithm == "epc" ? 0.5 : 0.1);
 }
 
 /// Compiles the model (`options.inputData`, or the file `options.input`)

@@ -64,7 +64,7 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"algorithm", "algorithm", "std::string", /*default=*/"\"il\"",
-           "il, fpa, zil or bp">,
+           "il, fpa, zil, bp or epc">,
     Option<"loss", "loss", "std::string", /*default=*/"\"mse\"",
            "mse or ce (softmax cross-entropy)">,
     Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
