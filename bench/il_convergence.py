@@ -1,18 +1,23 @@
 #!/usr/bin/python3
-"""il's convergence to backprop: the cosine between il's gradient and
-backprop's against the number of relaxation steps T, with op and with layer
-vertices (pcc --vertices), plain and nudged (pcc --nudge-mode), on one fixed
-Fashion-MNIST test batch at the models' initial parameters.
+"""il's convergence to backprop: the cosine between il's (or epc's)
+gradient and backprop's against the number of relaxation steps T, with op
+and with layer vertices (pcc --vertices), plain and nudged (pcc
+--nudge-mode), on one fixed Fashion-MNIST test batch at the models' initial
+parameters or, with --pretrain N, after N backprop training steps.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/il_convergence.py \
-        [--models mlp,deep,cnn,lstm] [--steps 5,10,20,50,100,200] [--rate 0.1] \
-        [--nudge-modes none,centered] [--nudge 0.1]
+        [--models mlp,deep,cnn,lstm] [--algorithms il,epc] \
+        [--steps 5,10,20,50,100,200] [--rate G] \
+        [--nudge-modes none,centered] [--nudge 0.1] [--pretrain N]
 
 Models: the bundled 784-256-256-10 MLP, CNN and row-LSTM
 (examples/fashion_mnist) and a deep MLP, 784 -> 6 x (Linear 128, tanh) ->
 10 (torch.manual_seed(0)). Softmax cross-entropy, batch 64. T is a run-time
-hyper-parameter, so each library is compiled once. Prints one table row per
-model, vertex kind and nudge mode (depth, then the cosine at each T).
+hyper-parameter, so each library is compiled once. --rate: gamma (default
+pcc's: il 0.1, epc 0.5). --pretrain N trains the backprop library for N
+batches of the training split (Adam 1e-3) and gives every library its
+parameters. Prints one table row per model, algorithm, vertex kind and
+nudge mode (depth, then the cosine at each T).
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
@@ -58,7 +63,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", default="mlp,deep,cnn,lstm")
     ap.add_argument("--steps", default="5,10,20,50,100,200")
-    ap.add_argument("--rate", type=float, default=0.1)
+    ap.add_argument("--algorithms", default="il",
+                    help="comma-separated: il, epc")
+    ap.add_argument("--rate", type=float, default=None)
+    ap.add_argument("--pretrain", type=int, default=0)
     ap.add_argument("--nudge-modes", default="none",
                     help="comma-separated: none, positive, negative, centered")
     ap.add_argument("--nudge", type=float, default=0.1)
@@ -70,6 +78,13 @@ def main():
         ap.error("--nudge-modes: none, positive, negative and/or centered")
     if not args.nudge > 0:
         ap.error("--nudge must be positive")
+    algorithms = args.algorithms.split(",")
+    if any(a not in ("il", "epc") for a in algorithms):
+        ap.error("--algorithms: il and/or epc")
+    if args.rate is not None and not args.rate > 0:
+        ap.error("--rate must be positive")
+    if args.pretrain < 0:
+        ap.error("--pretrain must be >= 0")
     models = args.models.split(",")
     for m in models:
         if m not in ("mlp", "deep", "cnn", "lstm"):
@@ -82,28 +97,38 @@ def main():
         ap.error("--steps must be whole numbers >= 1")
     images, labels = load_split(args.data, "t10k")
     target = one_hot(labels[:BATCH])
-    print("| model | vertices | nudge | depth | " +
+    train = load_split(args.data, "train") if args.pretrain else None
+    print("| model | algorithm | vertices | nudge | depth | " +
           " | ".join("T = %d" % t for t in steps) + " |")
-    print("|---|---|---|---|" + "---|" * len(steps))
+    print("|---|---|---|---|---|" + "---|" * len(steps))
     for name in models:
         model, example = source(name)
         bp = pcc.compile(model, example, algorithm="bp", loss="ce")
         shape = bp.signature["inputs"][0]["shape"]
+        order = np.random.RandomState(42).permutation(
+            len(train[0]) if train else 0)
+        for b in range(args.pretrain):
+            idx = order[(b * BATCH) % (len(order) - BATCH + 1):][:BATCH]
+            bp.train_step(np.ascontiguousarray(train[0][idx].reshape(
+                [BATCH] + shape[1:])), one_hot(train[1][idx]))
         x = np.ascontiguousarray(images[:BATCH].reshape(shape))
         ref = flat(bp.gradients(x, target))
-        for vertices, mode in [(v, m) for v in ("op", "layer") for m in modes]:
+        for alg, vertices, mode in [(a, v, m) for a in algorithms
+                                    for v in ("op", "layer") for m in modes]:
             nudge = {} if mode == "none" else {"nudge_mode": mode,
                                                "nudge": args.nudge}
-            il = pcc.compile(model, example, algorithm="il", loss="ce",
+            il = pcc.compile(model, example, algorithm=alg, loss="ce",
                              inference_rate=args.rate, vertices=vertices,
                              **nudge)
+            for n in il.params:
+                il.params[n][...] = bp.params[n]
             cos = []
             for t in steps:
                 il.set(inference_steps=t)
                 g = flat(il.gradients(x, target))
                 cos.append(g @ ref / np.linalg.norm(g) / np.linalg.norm(ref))
-            print("| %s | %s | %s | %d | %s |" % (
-                name, vertices,
+            print("| %s | %s | %s | %s | %d | %s |" % (
+                name, alg, vertices,
                 "none" if mode == "none" else "%s %g" % (mode, args.nudge),
                 il.signature["depth"],
                 " | ".join("%.3f" % c for c in cos)), flush=True)

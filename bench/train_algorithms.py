@@ -3,17 +3,20 @@
 side, on the same shuffled batches, in one run.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/train_algorithms.py \
-        [--model lstm] [--algorithms bp,fpa,epc:20:0.5] [--epochs 2] \
-        [--steps T] [--rate G] [--nudge-mode M --nudge B] [--limit N]
+        [--model lstm] [--algorithms bp,fpa,epc:20:0.5:positive:1e-4] \
+        [--epochs 2] [--steps T] [--rate G] [--limit N]
 
 Each algorithm's library is compiled from examples/fashion_mnist/MODEL.onnx
 (softmax cross-entropy, Adam 1e-3, the model's batch of 64). An entry of
---algorithms is ALG or ALG:T or ALG:T:G; T and gamma, else --steps and
---rate, are the relaxation's for il, fpa and epc (default: pcc's, T = 20
-and gamma 0.1, epc 0.5; fpa equals backprop with gamma 1 and T >= the
-graph's depth, which the run prints); --nudge-mode and --nudge apply to il
-and epc. Prints, per entry, the test accuracy after every epoch and the
-training throughput (samples/s of train_step).
+--algorithms is ALG, ALG:T, ALG:T:G, ALG:T:G:MODE:BETA or fpa:T:G:reverse;
+T and gamma,
+else --steps and --rate, are the relaxation's for il, fpa and epc
+(default: pcc's, T = 20 and gamma 0.1, epc 0.5; fpa equals backprop with
+gamma 1 and T >= the graph's depth, which the run prints, or with
+--schedule=reverse, fpa:1:1); MODE and BETA are the --nudge-mode and
+--nudge of il and epc. Prints, per entry, the
+test accuracy after every epoch and the training throughput (samples/s of
+train_step).
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
@@ -35,6 +38,7 @@ MODELS = os.path.join(HERE, "..", "examples", "fashion_mnist")
 ALGORITHMS = ("bp", "fpa", "zil", "il", "epc")
 RELAXING = ("il", "fpa", "epc")
 NUDGEABLE = ("il", "epc")
+NUDGES = ("positive", "negative", "centered")
 
 
 def main():
@@ -44,9 +48,6 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--rate", type=float, default=None)
-    ap.add_argument("--nudge-mode", default=None,
-                    choices=("positive", "negative", "centered"))
-    ap.add_argument("--nudge", type=float, default=None)
     ap.add_argument("--limit", type=int, default=0,
                     help="train on the first N images only (0: all)")
     args = ap.parse_args()
@@ -54,25 +55,35 @@ def main():
     specs = {}
     for a in algorithms:
         name, *relax_args = a.split(":")
+        nudge = relax_args[2:]
+        schedule = None
+        if name == "fpa" and nudge == ["reverse"]:
+            schedule, nudge = "reverse", []
+            relax_args = relax_args[:2]
         try:
             steps = int(relax_args[0]) if relax_args else args.steps
             rate = float(relax_args[1]) if len(relax_args) > 1 else args.rate
+            beta = float(nudge[1]) if len(nudge) == 2 else None
         except ValueError:
-            steps = rate = None
-            relax_args = ["bad"] * 3
-        if (name not in ALGORITHMS or len(relax_args) > 2 or
+            steps = rate = beta = None
+            relax_args = ["bad"] * 9
+        if (name not in ALGORITHMS or len(relax_args) not in (0, 1, 2, 4) or
                 (relax_args and name not in RELAXING) or
+                (nudge and (name not in NUDGEABLE or nudge[0] not in NUDGES
+                            or not beta > 0)) or
                 (steps is not None and steps < 1) or
                 (rate is not None and not rate > 0)):
-            ap.error("--algorithms: a comma-separated list of ALG, ALG:T or "
-                     "ALG:T:GAMMA (T >= 1, GAMMA > 0), ALG one of " +
-                     ", ".join(ALGORITHMS) + " (T and GAMMA for " +
-                     ", ".join(RELAXING) + "), got %r" % a)
-        specs[a] = (name, steps, rate)
+            ap.error("--algorithms: a comma-separated list of ALG, ALG:T, "
+                     "ALG:T:GAMMA, ALG:T:GAMMA:MODE:BETA or "
+                     "fpa:T:GAMMA:reverse (T >= 1, GAMMA > "
+                     "0, BETA > 0), ALG one of " + ", ".join(ALGORITHMS) +
+                     " (T and GAMMA for " + ", ".join(RELAXING) + ", MODE "
+                     "one of " + ", ".join(NUDGES) + " for " +
+                     ", ".join(NUDGEABLE) + "), got %r" % a)
+        specs[a] = (name, steps, rate, nudge[0] if nudge else None, beta,
+                    schedule)
     if len(specs) != len(algorithms):
         ap.error("--algorithms: an entry is repeated")
-    if (args.nudge is not None) and args.nudge_mode is None:
-        ap.error("--nudge needs --nudge-mode")
     if args.epochs < 1 or args.limit < 0:
         ap.error("--epochs must be >= 1 and --limit >= 0")
     if args.steps is not None and args.steps < 1:
@@ -85,16 +96,18 @@ def main():
     path = os.path.join(MODELS, args.model + ".onnx")
     models = {}
     for a in algorithms:
-        name, steps, rate = specs[a]
+        name, steps, rate, mode, beta, schedule = specs[a]
         flags = {}
         if name in RELAXING:
             flags.update(inference_steps=steps, inference_rate=rate)
-        if name in NUDGEABLE and args.nudge_mode:
-            flags.update(nudge_mode=args.nudge_mode, nudge=args.nudge)
+        if mode:
+            flags.update(nudge_mode=mode, nudge=beta)
+        if schedule:
+            flags.update(schedule=schedule)
         t0 = time.time()
         models[a] = pcc.compile(path, algorithm=name, loss="ce", **flags)
         sig = models[a].signature
-        print("%-12s compiled in %.1f s: depth %d, hyper-parameters %s"
+        print("%-26s compiled in %.1f s: depth %d, hyper-parameters %s"
               % (a, time.time() - t0, sig["depth"], sig["hyperparameters"]),
               flush=True)
     first = models[algorithms[0]]
@@ -123,7 +136,7 @@ def main():
                 idx = np.arange(i, i + batch)
                 y = models[a].predict(inputs(test[0], idx))
                 correct += int((y.argmax(1) == test[1][idx]).sum())
-            print("epoch %d  %-12s test accuracy %.2f %%  %.0f samples/s"
+            print("epoch %d  %-26s test accuracy %.2f %%  %.0f samples/s"
                   % (epoch, a, 100 * correct / (len(test[0]) // batch * batch),
                      samples / seconds[a]), flush=True)
 

@@ -315,6 +315,12 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
             o.pc.algorithm;
     return 1;
   }
+  if (o.pc.schedule == "reverse" && o.pc.algorithm != "fpa") {
+    error = "--schedule=reverse is for --algorithm=fpa (a sweep in reverse "
+            "order needs the predictions held), got --algorithm=" +
+            o.pc.algorithm;
+    return 1;
+  }
   if (o.nudge && o.pc.nudgeMode == "none") {
     error = "--nudge sets the beta of --nudge-mode=positive, negative or "
             "centered; give one";

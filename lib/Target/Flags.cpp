@@ -75,6 +75,7 @@ const char *const pcc::kCompileFlags[] = {"algorithm",
                                           "vertices",
                                           "nudge-mode",
                                           "nudge",
+                                          "schedule",
                                           "inference-steps",
                                           "inference-rate",
                                           "learning-rate",
@@ -119,6 +120,11 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
                         "centered, got '" +
                             value + "'");
     o.pc.nudgeMode = value;
+  } else if (flag == "schedule") {
+    if (value != "parallel" && value != "reverse")
+      return bad(error,
+                 "--schedule must be parallel or reverse, got '" + value + "'");
+    o.pc.schedule = value;
   } else if (flag == "nudge") {
     double beta;
     if (!parseDouble(value, beta) || !(beta > 0) || !std::isfinite(beta))

@@ -56,6 +56,7 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     << ", \"loss_reduction\": " << jsonString(o.pc.lossReduction)
     << ", \"vertices\": " << jsonString(o.pc.vertices)
     << ", \"nudge_mode\": " << jsonString(o.pc.nudgeMode)
+    << ", \"schedule\": " << jsonString(o.pc.schedule)
     << ", \"optimizer\": " << jsonString(o.optimizer)
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth

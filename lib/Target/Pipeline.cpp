@@ -65,6 +65,7 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   build.reduction = options.lossReduction;
   build.queries = options.queries;
   build.nudgeMode = options.nudgeMode;
+  build.schedule = options.schedule;
   pm.addPass(pc::createPCBuildTraining(build));
   // Everything whose inputs are fixed during relaxation (for example the
   // prediction of a vertex whose parents are all clamped) leaves the loop.
@@ -138,8 +139,8 @@ void pcc::registerPCCDialects(DialectRegistry &registry) {
 
 namespace {
 /// The options of pcc-opt's `-pcc-pc` and `-pcc-llvm`: the driver's
-/// --algorithm, --loss, --loss-reduction, --vertices, --nudge-mode and
-/// --prefix, so that
+/// --algorithm, --loss, --loss-reduction, --vertices, --nudge-mode,
+/// --schedule and --prefix, so that
 /// pcc-opt runs what pcc runs.
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
@@ -154,8 +155,11 @@ struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
                                llvm::cl::init("op")};
   Option<std::string> nudgeMode{
       *this, "nudge-mode",
-      llvm::cl::desc("il: none, positive, negative or centered"),
+      llvm::cl::desc("il, epc: none, positive, negative or centered"),
       llvm::cl::init("none")};
+  Option<std::string> schedule{*this, "schedule",
+                               llvm::cl::desc("fpa: parallel or reverse"),
+                               llvm::cl::init("parallel")};
 };
 struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
   Option<std::string> prefix{*this, "prefix",
@@ -171,8 +175,8 @@ void pcc::registerPCCPasses() {
   static PassPipelineRegistration<PCPipelineOptions> pcPipeline(
       "pcc-pc",
       "pcc's predictive-coding pipeline (options: algorithm, loss, "
-      "loss-reduction, vertices, nudge-mode; default il, mse, mean, op, "
-      "none)",
+      "loss-reduction, vertices, nudge-mode, schedule; default il, mse, "
+      "mean, op, none, parallel)",
       [](OpPassManager &pm, const PCPipelineOptions &o) {
         PCOptions options;
         options.algorithm = o.algorithm;
@@ -180,6 +184,7 @@ void pcc::registerPCCPasses() {
         options.lossReduction = o.lossReduction;
         options.vertices = o.vertices;
         options.nudgeMode = o.nudgeMode;
+        options.schedule = o.schedule;
         buildPCPipeline(pm, options);
       });
   static PassPipelineRegistration<> linalgPipeline(

@@ -49,9 +49,11 @@ private:
 class TrainingBuilder {
 public:
   TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss,
-                  LossReduction reduction, NudgeMode nudgeMode)
+                  LossReduction reduction, NudgeMode nudgeMode,
+                  bool reverseSweep)
       : info(info), algorithm(algorithm), loss(loss), reduction(reduction),
-        nudgeMode(nudgeMode), graphLoc(func::FuncOp(info.func).getLoc()) {
+        nudgeMode(nudgeMode), reverseSweep(reverseSweep),
+        graphLoc(func::FuncOp(info.func).getLoc()) {
     for (Operation *v : info.vertices) {
       if (v == info.outputVertex)
         continue;
@@ -318,6 +320,8 @@ private:
   LossKind loss;
   LossReduction reduction;
   NudgeMode nudgeMode;
+  /// fpa: update the vertices in reverse topological order within a step.
+  bool reverseSweep;
   Location graphLoc;
   llvm::DenseMap<Operation *, ValueOp> valueNode;
   SmallVector<Operation *> hidden;
@@ -528,21 +532,33 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
             // The drive of a hidden value: il, fpa, zil its children's
             // J^T eps (local); epc the back-propagated output error
             // -dL/dx, one reverse sweep (the price of its speed).
+            // With the reverse sweep a vertex, reached after all its
+            // children, takes its step at once and passes its new error on.
             Accumulator drive;
+            llvm::DenseMap<Operation *, Value> swept;
+            // x += rate * (-eps + drive), for the carried `state` of `v`.
+            auto stepped = [&](Operation *v, Value state) {
+              Value d = valueDrift(lb, drive.lookup(v->getResult(0)), eps[v]);
+              Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
+              return lb.create<AddOp>(loc(), state.getType(), state, step)
+                  .getResult();
+            };
             propagateAll(
                 lb, [&](Operation *op) { return inst.lookup(op); },
-                [&](Operation *v) {
-                  if (algorithm == Algorithm::EPC && v != info.outputVertex)
+                [&](Operation *v) -> Value {
+                  if (v == info.outputVertex)
+                    return eps.lookup(v);
+                  if (algorithm == Algorithm::EPC)
                     return drive.lookup(v->getResult(0));
+                  if (reverseSweep)
+                    return swept[v] = stepped(v, eps[v]);
                   return eps.lookup(v);
                 },
                 &drive, nullptr);
             SmallVector<Value> next;
             for (auto [v, state] : llvm::zip(hidden, cur)) {
-              Value d = valueDrift(lb, drive.lookup(v->getResult(0)), eps[v]);
-              Value step = lb.create<MulOp>(loc(), d.getType(), rateTensor, d);
-              next.push_back(
-                  lb.create<AddOp>(loc(), state.getType(), state, step));
+              Value s = swept.lookup(v);
+              next.push_back(s ? s : stepped(v, state));
             }
             lb.create<scf::YieldOp>(loc(), next);
           });
@@ -861,6 +877,18 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
           << nudgeMode << "' (expected none, positive, negative or centered)";
       return signalPassFailure();
     }
+    if (schedule != "parallel" && schedule != "reverse") {
+      module.emitError("unknown schedule '")
+          << schedule << "' (expected parallel or reverse)";
+      return signalPassFailure();
+    }
+    bool reverseSweep = schedule == "reverse";
+    if (reverseSweep && *alg != Algorithm::FPA) {
+      module.emitError("the reverse schedule is for algorithm fpa (a sweep "
+                       "needs the predictions held), got ")
+          << algorithm;
+      return signalPassFailure();
+    }
     if (*nudge != NudgeMode::None && *alg != Algorithm::IL &&
         *alg != Algorithm::EPC) {
       module.emitError("nudging is for algorithms il and epc (fpa and zil "
@@ -900,7 +928,8 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
 
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
-    TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction, *nudge);
+    TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction, *nudge,
+                            reverseSweep);
     builder.buildPredict(b);
     if (failed(builder.buildTrain(b)) ||
         (queries && failed(builder.buildQuery(b))))

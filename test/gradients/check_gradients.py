@@ -166,6 +166,8 @@ def compile_model(args, fx, algorithm, steps, rate, out, nudge=None):
     cmd = [args.pcc, fx.onnx, "-o", out, "--algorithm=" + algorithm,
            "--loss=" + fx.loss_kind, "--inference-steps=%d" % steps,
            "--inference-rate=%r" % rate, "--vertices=" + args.vertices]
+    if args.schedule != "parallel":
+        cmd.append("--schedule=" + args.schedule)
     if mode != "none":
         cmd += ["--nudge-mode=" + mode, "--nudge=%r" % beta]
     print("$ " + " ".join(cmd), flush=True)
@@ -586,6 +588,9 @@ def parse_args(argv):
                     choices=["bp", "fpa", "zil", "il", "epc"])
     ap.add_argument("--vertices", default="op", choices=["op", "layer"],
                     help="pcc --vertices (default op)")
+    ap.add_argument("--schedule", default="parallel",
+                    choices=["parallel", "reverse"],
+                    help="pcc --schedule (fpa; default parallel)")
     ap.add_argument("--nudge-mode", default="none",
                     choices=["none", "positive", "negative", "centered"],
                     help="pcc --nudge-mode (il; default none)")

@@ -61,6 +61,14 @@ static cl::opt<std::string> nudgeMode(
         "(two relaxations, averaged) and the parameter update divided "
         "by the same, which tends to backprop's gradient as beta -> 0"),
     cl::init("none"), cl::cat(category));
+static cl::opt<std::string> schedule(
+    "schedule",
+    cl::desc("Order of a relaxation step's updates: parallel (default; "
+             "every vertex from the previous step's errors) or, with "
+             "--algorithm=fpa, reverse (reverse topological order, each "
+             "vertex from its children's errors of the same step: at "
+             "--inference-rate=1 one step is backprop)"),
+    cl::init("parallel"), cl::cat(category));
 static cl::opt<std::string>
     nudge("nudge",
           cl::desc("The beta > 0 of --nudge-mode (default 0.1; run-time "
@@ -196,7 +204,7 @@ int main(int argc, char **argv) {
   };
   bool ok = set("algorithm", algorithm) && set("loss", loss) &&
             set("loss-reduction", lossReduction) && set("vertices", vertices) &&
-            set("nudge-mode", nudgeMode) &&
+            set("nudge-mode", nudgeMode) && set("schedule", schedule) &&
             (!nudge.getNumOccurrences() || set("nudge", nudge)) &&
             set("inference-steps", inferenceSteps) &&
             (!inferenceRate.getNumOccurrences() ||

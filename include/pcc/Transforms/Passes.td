@@ -43,10 +43,20 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
     step; `fpa` keeps them at their forward-pass values; `zil` runs `rate = 1`
     for as many steps as the graph is deep and takes each vertex's gradient
     at the step equal to its distance from the output; `bp` is reverse-mode
-    differentiation of the same graph (the control). Steps and rate are
-    run-time arguments for `il` and `fpa`.
+    differentiation of the same graph (the control). `epc` carries the
+    errors as the free variables: each step recomputes the values forward,
+    x_i = mu_i + eps_i, back-propagates the output error to every value in
+    one reverse sweep and takes eps_i += rate * (-eps_i - dL/dx_i); then
+    il's rule. Steps and rate are run-time arguments for `il`, `fpa` and
+    `epc`.
 
-    With `nudge-mode` (il only), the output error is scaled by beta
+    With `schedule=reverse` (fpa only) a step updates the vertices in
+    reverse topological order, each from its children's errors of the same
+    step (Gauss-Seidel; the parallel default uses the previous step's), so
+    an error crosses the whole graph in one step: at rate 1 one step is
+    backprop.
+
+    With `nudge-mode` (il and epc), the output error is scaled by beta
     (negative: -beta; beta is the run-time argument `nudge` of pcc_train,
     after the rate) and the parameter gradient divided by it: the estimate
     tends to backprop's as beta -> 0 (Millidge et al. 2022). `centered` runs two
@@ -70,10 +80,14 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
     Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
            "how the samples' losses combine: mean or sum">,
     Option<"nudgeMode", "nudge-mode", "std::string", /*default=*/"\"none\"",
-           "il only: none, positive, negative or centered (the output error "
+           "il and epc: none, positive, negative or centered (the output error "
            "times +beta, -beta, or both in two relaxations; the parameter "
            "update divided by the same; beta is pcc_train's `nudge` "
            "argument)">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"parallel\"",
+           "parallel (every vertex from the previous step's errors) or, for "
+           "fpa, reverse (reverse topological order, each vertex from its "
+           "children's errors of the same step)">,
     Option<"queries", "queries", "bool", /*default=*/"false",
            "also build pcc_query: relaxation with free inputs, a masked "
            "target and clamped hidden tensors">,
