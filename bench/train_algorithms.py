@@ -3,18 +3,19 @@
 side, on the same shuffled batches, in one run.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/train_algorithms.py \
-        [--model lstm] [--algorithms bp,fpa,epc:20:0.5:positive:1e-4] \
-        [--epochs 2] [--steps T] [--rate G] [--limit N]
+        [--model lstm] [--algorithms bp,fpa,epc:20:0.5:positive:1e-4,ipc@1e-4] \
+        [--epochs 2] [--steps T] [--rate G] [--vertices op] [--limit N]
 
 Each algorithm's library is compiled from examples/fashion_mnist/MODEL.onnx
 (softmax cross-entropy, Adam 1e-3, the model's batch of 64). An entry of
---algorithms is ALG, ALG:T, ALG:T:G, ALG:T:G:MODE:BETA or fpa:T:G:reverse;
-T and gamma,
-else --steps and --rate, are the relaxation's for il, fpa and epc
+--algorithms is ALG, ALG:T, ALG:T:G, ALG:T:G:MODE:BETA or fpa:T:G:reverse,
+any of them followed by @LR for a learning rate other than 1e-3 (ipc takes
+an Adam step at each of its T inference steps); T and gamma,
+else --steps and --rate, are the relaxation's for il, fpa, epc and ipc
 (default: pcc's, T = 20 and gamma 0.1, epc 0.5; fpa equals backprop with
 gamma 1 and T >= the graph's depth, which the run prints, or with
 --schedule=reverse, fpa:1:1); MODE and BETA are the --nudge-mode and
---nudge of il and epc. Prints, per entry, the
+--nudge of il, epc and ipc. Prints, per entry, the
 test accuracy after every epoch and the training throughput (samples/s of
 train_step).
 
@@ -35,9 +36,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
 from fashion_mnist import DATA, load_split, one_hot  # noqa: E402
 
 MODELS = os.path.join(HERE, "..", "examples", "fashion_mnist")
-ALGORITHMS = ("bp", "fpa", "zil", "il", "epc")
-RELAXING = ("il", "fpa", "epc")
-NUDGEABLE = ("il", "epc")
+ALGORITHMS = ("bp", "fpa", "zil", "il", "epc", "ipc")
+RELAXING = ("il", "fpa", "epc", "ipc")
+NUDGEABLE = ("il", "epc", "ipc")
 NUDGES = ("positive", "negative", "centered")
 
 
@@ -48,13 +49,22 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--rate", type=float, default=None)
+    ap.add_argument("--vertices", default="op", choices=("op", "layer"))
     ap.add_argument("--limit", type=int, default=0,
                     help="train on the first N images only (0: all)")
     args = ap.parse_args()
     algorithms = args.algorithms.split(",")
     specs = {}
     for a in algorithms:
-        name, *relax_args = a.split(":")
+        entry, _, lr = a.partition("@")
+        try:
+            lr = float(lr) if lr else None
+        except ValueError:
+            lr = -1.0
+        if lr is not None and not lr > 0:
+            ap.error("--algorithms: the learning rate after '@' must be a "
+                     "positive number, got %r" % a)
+        name, *relax_args = entry.split(":")
         nudge = relax_args[2:]
         schedule = None
         if name == "fpa" and nudge == ["reverse"]:
@@ -81,7 +91,7 @@ def main():
                      "one of " + ", ".join(NUDGES) + " for " +
                      ", ".join(NUDGEABLE) + "), got %r" % a)
         specs[a] = (name, steps, rate, nudge[0] if nudge else None, beta,
-                    schedule)
+                    schedule, lr)
     if len(specs) != len(algorithms):
         ap.error("--algorithms: an entry is repeated")
     if args.epochs < 1 or args.limit < 0:
@@ -96,8 +106,10 @@ def main():
     path = os.path.join(MODELS, args.model + ".onnx")
     models = {}
     for a in algorithms:
-        name, steps, rate, mode, beta, schedule = specs[a]
-        flags = {}
+        name, steps, rate, mode, beta, schedule, lr = specs[a]
+        flags = {"vertices": args.vertices}
+        if lr:
+            flags.update(learning_rate=lr)
         if name in RELAXING:
             flags.update(inference_steps=steps, inference_rate=rate)
         if mode:

@@ -58,6 +58,10 @@ int pcc_train_step(pcc_model *m, const float *const *inputs,
                    const float *target, pcc_step_stats *stats);
 int pcc_compute_gradients(pcc_model *m, const float *const *inputs,
                           const float *target, pcc_step_stats *stats);
+/* A library compiled with --algorithm=ipc moves the parameters at every
+ * inference step inside pcc_train_step (one optimizer update per step:
+ * pcc_optimizer_step advances by the step count); it has no one gradient,
+ * so pcc_compute_gradients fails there and pcc_param_grad stays zero. */
 /* Parameters, by the ONNX initializer name (an initializer PyTorch aliased
  * through Identity nodes appears under each alias's name). Frozen ones
  * (--freeze) are listed with "trainable": false in the signature and never

@@ -55,6 +55,9 @@ void pcc_rt_destroy_with(const pcc_rt_desc *d, pcc_rt_model *m) {
   freeBuffers(&d->params, m->velocities);
   freeBuffers(&d->states, m->states);
   freeBuffers(&d->states, m->next_states);
+  freeBuffers(&d->params, m->next_params);
+  freeBuffers(&d->params, m->next_moments);
+  freeBuffers(&d->params, m->next_velocities);
   pcc_rt_free_query_buffers(d, m);
   free(m);
 }
@@ -69,8 +72,16 @@ pcc_rt_model *pcc_rt_create(const pcc_rt_desc *d) {
   m->velocities = allocBuffers(&d->params);
   m->states = allocBuffers(&d->states);
   m->next_states = allocBuffers(&d->states);
-  if (!m->params || !m->grads || !m->moments || !m->velocities ||
-      !m->states || !m->next_states) {
+  if (d->train_incremental) {
+    m->next_params = allocBuffers(&d->params);
+    m->next_moments = allocBuffers(&d->params);
+    m->next_velocities = allocBuffers(&d->params);
+  }
+  int incompleteIncremental =
+      d->train_incremental &&
+      (!m->next_params || !m->next_moments || !m->next_velocities);
+  if (!m->params || !m->grads || !m->moments || !m->velocities || !m->states ||
+      !m->next_states || incompleteIncremental) {
     /* allocBuffers leaves partially filled arrays zeroed past the failure */
     pcc_rt_destroy_with(d, m);
     return NULL;
@@ -192,6 +203,76 @@ float *pcc_rt_optimizer_state(const pcc_rt_desc *d, pcc_rt_model *m,
   return which == 0 ? m->moments[i] : which == 1 ? m->velocities[i] : NULL;
 }
 
+/* Fails when element `at` (>= 0) of tensor `name` is not finite. */
+static int failNonFinite(pcc_rt_model *m, const char *what, const char *name,
+                         int64_t at, float value) {
+  return fail(m,
+              "the new %s of '%s' is not finite (element %lld is %g; "
+              "training diverged: lower learning_rate?); " UNCHANGED,
+              what, name, (long long)at, (double)value);
+}
+
+/* 0 when every element of the kernel's new params, moments and states is
+ * finite; otherwise fails naming the first bad tensor. */
+static int checkIncremental(const pcc_rt_desc *d, pcc_rt_model *m) {
+  for (int64_t i = 0; i < d->params.count; ++i) {
+    struct {
+      const char *what;
+      float *data;
+    } outs[] = {{"value", m->next_params[i]},
+                {"first moment", m->next_moments[i]},
+                {"second moment", m->next_velocities[i]}};
+    for (int k = 0; k < 3; ++k) {
+      int64_t at = pcc_rt_first_nonfinite(outs[k].data, d->params.sizes[i]);
+      if (at >= 0)
+        return failNonFinite(m, outs[k].what, d->params.names[i], at,
+                             outs[k].data[at]);
+    }
+  }
+  for (int64_t i = 0; i < d->states.count; ++i) {
+    int64_t at = pcc_rt_first_nonfinite(m->next_states[i], d->states.sizes[i]);
+    if (at >= 0)
+      return failNonFinite(m, "value", d->states.names[i], at,
+                           m->next_states[i][at]);
+  }
+  return 0;
+}
+
+/* ipc: the kernel moves the parameters at every inference step; the model
+ * adopts them, their moments and the states when all are finite. */
+static int trainIncremental(const pcc_rt_desc *d, pcc_rt_model *m,
+                            const float *const *inputs, const float *target,
+                            pcc_step_stats *stats, int update) {
+  if (!update)
+    return fail(m, "this library trains by ipc, whose parameters take an "
+                   "optimizer step at every inference step: there is no "
+                   "single gradient to compute (use train_step)");
+  int64_t steps = m->inference_steps;
+  float loss = 0.0f, energy = 0.0f;
+  float beta1Power = powf(0.9f, (float)m->adam_step);
+  float beta2Power = powf(0.999f, (float)m->adam_step);
+  d->train_incremental(m->params, m->states, m->moments, m->velocities, inputs,
+                       target, steps, (float)m->inference_rate, (float)m->nudge,
+                       (float)m->learning_rate, beta1Power, beta2Power,
+                       m->next_params, m->next_moments, m->next_velocities,
+                       m->next_states, &loss, &energy);
+  if (pcc_rt_finish_step(d, m, loss, energy, steps, stats, PCC_RT_REPORT) ||
+      checkIncremental(d, m))
+    return 1;
+  /* Copied, not swapped: callers may hold pcc_param_data pointers. */
+  for (int64_t i = 0; i < d->params.count; ++i) {
+    size_t bytes = (size_t)d->params.sizes[i] * sizeof(float);
+    memcpy(m->params[i], m->next_params[i], bytes);
+    memcpy(m->moments[i], m->next_moments[i], bytes);
+    memcpy(m->velocities[i], m->next_velocities[i], bytes);
+  }
+  float **s = m->states;
+  m->states = m->next_states;
+  m->next_states = s;
+  m->adam_step += steps;
+  return 0;
+}
+
 int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
                  const float *const *inputs, const float *target,
                  pcc_step_stats *stats, int update) {
@@ -202,6 +283,8 @@ int pcc_rt_train(const pcc_rt_desc *d, pcc_rt_model *m,
   if (!target)
     return fail(m, "target is NULL (expected %lld floats)",
                 (long long)d->output_size);
+  if (d->train_incremental)
+    return trainIncremental(d, m, inputs, target, stats, update);
   int64_t steps = d->fixed_steps > 0 ? d->fixed_steps : m->inference_steps;
   float loss = 0.0f, energy = 0.0f;
   d->train(m->params, m->states, inputs, target, steps,

@@ -19,6 +19,9 @@ struct pcc_rt_model {
   float **params, **grads, **moments, **velocities;
   /* The state, and where a training step writes the next state. */
   float **states, **next_states;
+  /* ipc: where its kernel writes the parameters and moments (NULL
+   * otherwise). */
+  float **next_params, **next_moments, **next_velocities;
   double learning_rate, inference_rate;
   double nudge; /* 0: the library is not nudged */
   int64_t inference_steps, adam_step;

@@ -85,10 +85,22 @@ typedef struct pcc_rt_desc {
                 float *energy);
   /* il nudging's initial beta (run-time `nudge`); 0: not nudged. */
   double nudge;
+  /* ipc: the kernel that relaxes and moves the parameters and optimizer
+   * moments itself, one optimizer step per inference step (`train` is then
+   * NULL); beta1_power, beta2_power are beta^t at the step before the call. */
+  void (*train_incremental)(float *const *params, float *const *states,
+                            float *const *moments, float *const *velocities,
+                            const float *const *inputs, const float *target,
+                            int64_t steps, float rate, float nudge, float lr,
+                            float beta1_power, float beta2_power,
+                            float *const *new_params, float *const *new_moments,
+                            float *const *new_velocities,
+                            float *const *new_states, float *loss,
+                            float *energy);
 } pcc_rt_desc;
 
 #if UINTPTR_MAX == UINT64_MAX
-_Static_assert(sizeof(pcc_rt_desc) == 264,
+_Static_assert(sizeof(pcc_rt_desc) == 272,
                "pcc_rt_desc must match %pcc.desc in lib/Target/Glue.cpp");
 #endif
 

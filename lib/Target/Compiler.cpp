@@ -308,11 +308,17 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     return 1;
   }
   if (o.pc.nudgeMode != "none" && o.pc.algorithm != "il" &&
-      o.pc.algorithm != "epc") {
-    error = "--nudge-mode is for --algorithm=il or epc (fpa and zil hold the "
-            "predictions, where a nudge changes nothing; bp does not relax), "
-            "got --algorithm=" +
+      o.pc.algorithm != "epc" && o.pc.algorithm != "ipc") {
+    error = "--nudge-mode is for --algorithm=il, epc or ipc (fpa and zil hold "
+            "the predictions, where a nudge changes nothing; bp does not "
+            "relax), got --algorithm=" +
             o.pc.algorithm;
+    return 1;
+  }
+  if (o.pc.nudgeMode == "centered" && o.pc.algorithm == "ipc") {
+    error = "--nudge-mode=centered needs two relaxations from the same "
+            "parameters, but ipc moves them during its relaxation: use "
+            "positive or negative with --algorithm=ipc";
     return 1;
   }
   if (o.pc.schedule == "reverse" && o.pc.algorithm != "fpa") {

@@ -96,9 +96,10 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
                  const std::string &value, std::string &error) {
   if (flag == "algorithm") {
     if (value != "il" && value != "fpa" && value != "zil" && value != "bp" &&
-        value != "epc")
-      return bad(error, "--algorithm must be il, fpa, zil, bp or epc, got '" +
-                            value + "'");
+        value != "epc" && value != "ipc")
+      return bad(error,
+                 "--algorithm must be il, fpa, zil, bp, epc or ipc, got '" +
+                     value + "'");
     o.pc.algorithm = value;
   } else if (flag == "loss") {
     if (value != "mse" && value != "ce")
@@ -150,7 +151,7 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
   } else if (flag == "optimizer") {
     if (value != "sgd" && value != "adam")
       return bad(error, "--optimizer must be sgd or adam, got '" + value + "'");
-    o.optimizer = value;
+    o.pc.optimizer = value;
   } else if (flag == "batch") {
     if (!parseInt(value, o.batch) || o.batch < 0)
       return bad(error, "--batch must be a whole number (0 keeps the "

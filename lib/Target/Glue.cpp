@@ -27,7 +27,7 @@ using namespace pcc;
 namespace {
 
 /// sizeof(pcc_rt_desc) on LP64 targets; Runtime.h asserts the same.
-constexpr uint64_t kDescSize = 264;
+constexpr uint64_t kDescSize = 272;
 
 /// An LLVM IR string constant's body, NUL-terminated.
 std::string irString(const std::string &s) {
@@ -233,7 +233,7 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
      << "%pcc.tensors = type { i64, ptr, ptr, ptr, ptr, ptr }\n"
      << "%pcc.desc = type { i64, ptr, i64, %pcc.tensors, ptr, %pcc.tensors, "
         "ptr, i32, double, double, i64, i64, ptr, ptr, i64, %pcc.tensors, "
-        "ptr, double }\n\n";
+        "ptr, double, ptr }\n\n";
   // Initial values: zero here, the bytes are set on the parsed module.
   for (auto [sym, data] : {std::pair<const char *, const std::vector<float> *>{
                                "initial_params", &info.initData},
@@ -256,16 +256,19 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
   ir << "@signature = private unnamed_addr constant [" << signature.size() + 1
      << " x i8] c\"" << irString(signature) << "\"\n\n";
 
+  bool incremental = o.pc.algorithm == "ipc";
   ir << "@desc = internal constant %pcc.desc { i64 " << info.inputs.size()
      << ", ptr @input_sizes, i64 " << info.output.size() << ", " << params
      << ", ptr @param_trainable, " << states << ", ptr @signature, i32 "
-     << (o.optimizer == "adam" ? 1 : 0) << ", double "
+     << (o.pc.optimizer == "adam" ? 1 : 0) << ", double "
      << irDouble(o.learningRate) << ", double "
      << irDouble(initialInferenceRate(o)) << ", i64 " << o.inferenceSteps
-     << ", i64 " << info.fixedSteps << ", ptr @predict, ptr @train, i64 "
+     << ", i64 " << info.fixedSteps << ", ptr @predict, ptr "
+     << (incremental ? "null" : "@train") << ", i64 "
      << (o.pc.loss == "ce" ? 1 : 0) << ", " << hidden << ", ptr "
      << (info.queries ? "@query" : "null") << ", double "
-     << irDouble(initialNudge(o)) << " }\n\n";
+     << irDouble(initialNudge(o)) << ", ptr "
+     << (incremental ? "@train_incremental" : "null") << " }\n\n";
 
   // Kernel adapters, in the argument order of pc-entry-points.
   KernelCall predict, train;
@@ -315,11 +318,40 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
                        "%new_states, ptr %loss, ptr %energy",
                        p + "_kernel_query");
   }
-  ir << train.define("train",
-                     "ptr %params, ptr %states, ptr %in, ptr %target, i64 "
-                     "%steps, float %rate, float %nudge, ptr %grads, ptr "
-                     "%new_states, ptr %loss, ptr %energy",
-                     p + "_kernel_train");
+  if (incremental) {
+    // ipc's kernel updates the parameters and optimizer moments itself.
+    KernelCall step;
+    step.elements("%in", info.inputs);
+    step.memref("%target", info.output.shape);
+    step.elements("%params", info.params);
+    step.elements("%states", info.states);
+    step.elements("%moments", info.params);
+    step.elements("%velocities", info.params);
+    step.scalar("i64", "%steps");
+    for (const char *scalar :
+         {"%rate", "%nudge", "%lr", "%beta1_power", "%beta2_power"})
+      step.scalar("float", scalar);
+    step.elements("%new_params", info.params);
+    step.elements("%new_moments", info.params);
+    step.elements("%new_velocities", info.params);
+    step.elements("%new_states", info.states);
+    step.memref("%loss", {});
+    step.memref("%energy", {});
+    ir << step.define("train_incremental",
+                      "ptr %params, ptr %states, ptr %moments, ptr "
+                      "%velocities, ptr %in, ptr %target, i64 %steps, float "
+                      "%rate, float %nudge, float %lr, float %beta1_power, "
+                      "float %beta2_power, ptr %new_params, ptr %new_moments, "
+                      "ptr %new_velocities, ptr %new_states, ptr %loss, ptr "
+                      "%energy",
+                      p + "_kernel_train");
+  } else {
+    ir << train.define("train",
+                       "ptr %params, ptr %states, ptr %in, ptr %target, i64 "
+                       "%steps, float %rate, float %nudge, ptr %grads, ptr "
+                       "%new_states, ptr %loss, ptr %energy",
+                       p + "_kernel_train");
+  }
 
   // The exported ABI.
   std::set<std::string> declared;

@@ -57,7 +57,7 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
     << ", \"vertices\": " << jsonString(o.pc.vertices)
     << ", \"nudge_mode\": " << jsonString(o.pc.nudgeMode)
     << ", \"schedule\": " << jsonString(o.pc.schedule)
-    << ", \"optimizer\": " << jsonString(o.optimizer)
+    << ", \"optimizer\": " << jsonString(o.pc.optimizer)
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth
     << ", \"hyperparameters\": {\"learning_rate\": " << o.learningRate

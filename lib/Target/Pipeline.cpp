@@ -66,6 +66,7 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   build.queries = options.queries;
   build.nudgeMode = options.nudgeMode;
   build.schedule = options.schedule;
+  build.optimizer = options.optimizer;
   pm.addPass(pc::createPCBuildTraining(build));
   // Everything whose inputs are fixed during relaxation (for example the
   // prediction of a vertex whose parents are all clamped) leaves the loop.
@@ -140,11 +141,11 @@ void pcc::registerPCCDialects(DialectRegistry &registry) {
 namespace {
 /// The options of pcc-opt's `-pcc-pc` and `-pcc-llvm`: the driver's
 /// --algorithm, --loss, --loss-reduction, --vertices, --nudge-mode,
-/// --schedule and --prefix, so that
+/// --schedule, --optimizer and --prefix, so that
 /// pcc-opt runs what pcc runs.
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
-                                llvm::cl::desc("il, fpa, zil, bp or epc"),
+                                llvm::cl::desc("il, fpa, zil, bp, epc or ipc"),
                                 llvm::cl::init("il")};
   Option<std::string> loss{*this, "loss", llvm::cl::desc("mse or ce"),
                            llvm::cl::init("mse")};
@@ -155,8 +156,11 @@ struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
                                llvm::cl::init("op")};
   Option<std::string> nudgeMode{
       *this, "nudge-mode",
-      llvm::cl::desc("il, epc: none, positive, negative or centered"),
+      llvm::cl::desc("il, epc, ipc: none, positive, negative or centered"),
       llvm::cl::init("none")};
+  Option<std::string> optimizer{*this, "optimizer",
+                                llvm::cl::desc("ipc: sgd or adam"),
+                                llvm::cl::init("adam")};
   Option<std::string> schedule{*this, "schedule",
                                llvm::cl::desc("fpa: parallel or reverse"),
                                llvm::cl::init("parallel")};
@@ -175,8 +179,8 @@ void pcc::registerPCCPasses() {
   static PassPipelineRegistration<PCPipelineOptions> pcPipeline(
       "pcc-pc",
       "pcc's predictive-coding pipeline (options: algorithm, loss, "
-      "loss-reduction, vertices, nudge-mode, schedule; default il, mse, "
-      "mean, op, none, parallel)",
+      "loss-reduction, vertices, nudge-mode, schedule, optimizer; default "
+      "il, mse, mean, op, none, parallel, adam)",
       [](OpPassManager &pm, const PCPipelineOptions &o) {
         PCOptions options;
         options.algorithm = o.algorithm;
@@ -185,6 +189,7 @@ void pcc::registerPCCPasses() {
         options.vertices = o.vertices;
         options.nudgeMode = o.nudgeMode;
         options.schedule = o.schedule;
+        options.optimizer = o.optimizer;
         buildPCPipeline(pm, options);
       });
   static PassPipelineRegistration<> linalgPipeline(

@@ -25,7 +25,10 @@ using namespace mlir::pc;
 
 namespace {
 
-enum class Algorithm { IL, FPA, ZIL, BP, EPC };
+enum class Algorithm { IL, FPA, ZIL, BP, EPC, IPC };
+
+/// The optimizer ipc applies inside the relaxation loop.
+enum class Optimizer { SGD, Adam };
 
 /// Equilibrium-propagation style estimates for il (Millidge et al. 2022):
 /// the output error scaled by beta (a run-time argument), the parameter
@@ -50,9 +53,9 @@ class TrainingBuilder {
 public:
   TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss,
                   LossReduction reduction, NudgeMode nudgeMode,
-                  bool reverseSweep)
+                  bool reverseSweep, Optimizer optimizer)
       : info(info), algorithm(algorithm), loss(loss), reduction(reduction),
-        nudgeMode(nudgeMode), reverseSweep(reverseSweep),
+        nudgeMode(nudgeMode), reverseSweep(reverseSweep), optimizer(optimizer),
         graphLoc(func::FuncOp(info.func).getLoc()) {
     for (Operation *v : info.vertices) {
       if (v == info.outputVertex)
@@ -68,6 +71,7 @@ public:
 
   void buildPredict(OpBuilder &b);
   LogicalResult buildTrain(OpBuilder &b);
+  LogicalResult buildIncrementalTrain(OpBuilder &b);
   LogicalResult buildQuery(OpBuilder &b);
 
 private:
@@ -303,6 +307,43 @@ private:
                ? b.create<SubOp>(loc(), drive.getType(), drive, eps).getResult()
                : b.create<NegOp>(loc(), eps).getResult();
   }
+  /// Elementwise x op y, either of them possibly a scalar tensor.
+  template <typename OpT> Value binary(OpBuilder &b, Value x, Value y) {
+    bool scalarX = cast<RankedTensorType>(x.getType()).getRank() == 0;
+    return b.create<OpT>(loc(), scalarX ? y.getType() : x.getType(), x, y);
+  }
+  Value add(OpBuilder &b, Value x, Value y) { return binary<AddOp>(b, x, y); }
+  Value sub(OpBuilder &b, Value x, Value y) { return binary<SubOp>(b, x, y); }
+  Value mul(OpBuilder &b, Value x, Value y) { return binary<MulOp>(b, x, y); }
+  Value div(OpBuilder &b, Value x, Value y) { return binary<DivOp>(b, x, y); }
+  Value mulBy(OpBuilder &b, Value x, float factor) {
+    return mul(b, splat(b, RankedTensorType::get({}, b.getF32Type()), factor),
+               x);
+  }
+
+  /// Adam's constants, as the runtime's (lib/Runtime/Optimizers.c).
+  static constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f,
+                         kAdamEpsilon = 1e-8f;
+  /// One Adam step (Kingma & Ba; bias-corrected as torch.optim.Adam) of
+  /// parameter `p` with moments `m`, `v` along the gradient `g`, where
+  /// `beta1Power`, `beta2Power` are beta^t of this step t; appends the new
+  /// p, m and v in that order.
+  void appendAdamStep(OpBuilder &b, Value p, Value m, Value v, Value g,
+                      Value learningRate, Value beta1Power, Value beta2Power,
+                      SmallVectorImpl<Value> &out) {
+    auto c = [&](float x) { return splat(b, learningRate.getType(), x); };
+    Value m1 = add(b, mulBy(b, m, kAdamBeta1), mulBy(b, g, 1.0f - kAdamBeta1));
+    Value v1 = add(b, mulBy(b, v, kAdamBeta2),
+                   mulBy(b, mul(b, g, g), 1.0f - kAdamBeta2));
+    Value stepSize = div(b, learningRate, sub(b, c(1.0f), beta1Power));
+    Value c2 = b.create<SqrtOp>(loc(), sub(b, c(1.0f), beta2Power));
+    Value denominator =
+        add(b, div(b, b.create<SqrtOp>(loc(), v1), c2), c(kAdamEpsilon));
+    out.push_back(sub(b, p, div(b, mul(b, stepSize, m1), denominator)));
+    out.push_back(m1);
+    out.push_back(v1);
+  }
+
   Value addScalars(OpBuilder &b, Value a, Value c) {
     return b.create<AddOp>(loc(), a.getType(), a, c);
   }
@@ -322,6 +363,7 @@ private:
   NudgeMode nudgeMode;
   /// fpa: update the vertices in reverse topological order within a step.
   bool reverseSweep;
+  Optimizer optimizer;
   Location graphLoc;
   llvm::DenseMap<Operation *, ValueOp> valueNode;
   SmallVector<Operation *> hidden;
@@ -615,6 +657,210 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
   return success();
 }
 
+/// ipc, incremental predictive coding (Salvatori et al. 2024): il's
+/// relaxation in which the parameters also take an optimizer step at every
+/// inference step, along the gradient at the state the step starts from.
+/// The loop carries the values, the trainable parameters and (Adam) their
+/// moments and the powers beta^t of the bias correction, so the optimizer
+/// is built here, as the runtime's (torch.optim.Adam's arithmetic).
+/// Arguments: pcc_train's, then every parameter's first and second moments,
+/// the learning rate and beta1^t, beta2^t at the optimizer step before the
+/// call. Results: the parameters, first and second moments after the steps,
+/// the states, the loss at the forward pass and the energy at the end.
+LogicalResult TrainingBuilder::buildIncrementalTrain(OpBuilder &b) {
+  Value out = info.outputVertex->getResult(0);
+  auto outType = cast<RankedTensorType>(out.getType());
+  auto scalarType = RankedTensorType::get({}, b.getF32Type());
+  SmallVector<Type> args, results;
+  for (BlockArgument a : info.inputs)
+    args.push_back(a.getType());
+  args.push_back(outType); // target
+  for (auto group : {ArrayRef(info.params), ArrayRef(info.states),
+                     ArrayRef(info.params), ArrayRef(info.params)})
+    for (BlockArgument a : group)
+      args.push_back(a.getType());  // params, states, moments, second moments
+  args.push_back(b.getIndexType()); // inference steps
+  for (int i = 0; i < 5; ++i)       // rate, nudge, learning rate, b1^t, b2^t
+    args.push_back(b.getF32Type());
+  for (auto group : {ArrayRef(info.params), ArrayRef(info.params),
+                     ArrayRef(info.params), ArrayRef(info.states)})
+    for (BlockArgument a : group)
+      results.push_back(a.getType());
+  results.push_back(scalarType); // loss at the forward pass
+  results.push_back(scalarType); // energy after relaxation
+  auto func = b.create<func::FuncOp>(loc(), "pcc_train",
+                                     b.getFunctionType(args, results));
+  func->setAttr("pc.entry", b.getUnitAttr());
+  func->setAttr("pc.algorithm", b.getStringAttr("ipc"));
+  func->setAttr("pc.depth", b.getI64IntegerAttr(depth()));
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  IRMapping fwd;
+  unsigned n = 0;
+  mapArgs(fwd, info.inputs, entry, n);
+  Value target = entry->getArgument(n++);
+  mapArgs(fwd, info.params, entry, n);
+  mapArgs(fwd, info.states, entry, n);
+  SmallVector<Value> moments, secondMoments;
+  for (size_t i = 0; i < info.params.size(); ++i)
+    moments.push_back(entry->getArgument(n++));
+  for (size_t i = 0; i < info.params.size(); ++i)
+    secondMoments.push_back(entry->getArgument(n++));
+  Value steps = entry->getArgument(n++);
+  auto scalarArg = [&]() -> Value {
+    return b.create<tensor::FromElementsOp>(
+        loc(), scalarType, ValueRange{entry->getArgument(n++)});
+  };
+  Value rate = scalarArg();
+  Value nudge = scalarArg();
+  Value learningRate = scalarArg();
+  Value beta1Power = scalarArg();
+  Value beta2Power = scalarArg();
+
+  cloneForward(b, info, fwd, /*predicting=*/false);
+  FailureOr<SmallVector<Value>> newStates = stateUpdates(b, fwd);
+  if (failed(newStates))
+    return failure();
+  Value loss0 = lossOf(b, fwd.lookup(out), target);
+  // The nudge scales the output error and divides the gradient.
+  Value outputScale, gradScale;
+  if (nudgeMode != NudgeMode::None) {
+    Value sign =
+        splat(b, scalarType, nudgeMode == NudgeMode::Negative ? -1.0f : 1.0f);
+    outputScale = b.create<MulOp>(loc(), scalarType, sign, nudge);
+    gradScale = b.create<DivOp>(loc(), scalarType, splat(b, scalarType, 1.0f),
+                                outputScale);
+  }
+
+  SmallVector<unsigned> learned; // indices of the trainable parameters
+  for (auto [i, p] : llvm::enumerate(info.params))
+    if (info.trainable.contains(p))
+      learned.push_back(i);
+  bool adam = optimizer == Optimizer::Adam;
+  // Carried: hidden values, then per learned parameter its value (and Adam
+  // moments), then (Adam) beta1^t and beta2^t.
+  SmallVector<Value> init;
+  for (Operation *v : hidden)
+    init.push_back(fwd.lookup(v->getResult(0)));
+  for (unsigned i : learned) {
+    init.push_back(fwd.lookup(info.params[i]));
+    if (adam) {
+      init.push_back(moments[i]);
+      init.push_back(secondMoments[i]);
+    }
+  }
+  if (adam) {
+    init.push_back(beta1Power);
+    init.push_back(beta2Power);
+  }
+  size_t perParam = adam ? 3 : 1;
+
+  // Every vertex evaluated at the values and parameters `cur` holds: the
+  // parameter expressions and predictions cloned, eps = x - mu.
+  struct Evaluation {
+    IRMapping map;
+    llvm::DenseMap<Operation *, Operation *> inst;
+    llvm::DenseMap<Operation *, Value> eps;
+  };
+  auto evaluate = [&](OpBuilder &b, ValueRange cur) {
+    Evaluation e;
+    e.map = fwd;
+    for (auto [k, i] : llvm::enumerate(learned))
+      e.map.map(info.params[i], cur[hidden.size() + k * perParam]);
+    for (Operation *op : info.paramExprs)
+      b.clone(*op, e.map);
+    for (auto [v, x] : llvm::zip(hidden, cur))
+      e.map.map(valueNode[v].getResult(), x);
+    clonePredictions(b, e.map, e.inst);
+    for (auto [v, x] : llvm::zip(hidden, cur))
+      e.eps[v] = b.create<ErrorOp>(loc(), x, e.inst[v]->getResult(0));
+    e.eps[info.outputVertex] = scaled(
+        b, lossErrorOf(b, e.inst[info.outputVertex]->getResult(0), target),
+        outputScale);
+    return e;
+  };
+  Value zero = b.create<arith::ConstantIndexOp>(loc(), 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc(), 1);
+  bool failedGradients = false;
+  auto loop = b.create<scf::ForOp>(
+      loc(), zero, steps, one, init,
+      [&](OpBuilder &lb, Location, Value, ValueRange cur) {
+        Evaluation e = evaluate(lb, cur);
+        Accumulator drive, paramAdj;
+        propagateAll(
+            lb, [&](Operation *op) { return e.inst.lookup(op); },
+            [&](Operation *v) { return e.eps.lookup(v); }, &drive, &paramAdj);
+        FailureOr<SmallVector<Value>> grads =
+            parameterGradients(lb, paramAdj, e.map);
+        SmallVector<Value> next;
+        for (auto [v, x] : llvm::zip(hidden, cur)) {
+          Value d = valueDrift(lb, drive.lookup(v->getResult(0)), e.eps[v]);
+          Value step = lb.create<MulOp>(loc(), d.getType(), rate, d);
+          next.push_back(lb.create<AddOp>(loc(), x.getType(), x, step));
+        }
+        ValueRange carried = cur.drop_front(hidden.size());
+        Value b1Power, b2Power;
+        if (adam) {
+          b1Power = mulBy(lb, carried.take_back(2)[0], kAdamBeta1);
+          b2Power = mulBy(lb, carried.take_back(2)[1], kAdamBeta2);
+        }
+        for (auto [k, i] : llvm::enumerate(learned)) {
+          // A failure was reported on the op; the loop body is dropped
+          // with the function.
+          Value g = succeeded(grads) ? scaled(lb, (*grads)[i], gradScale)
+                                     : splat(lb, info.params[i].getType(), 0);
+          ValueRange state = carried.slice(k * perParam, perParam);
+          if (adam)
+            appendAdamStep(lb, state[0], state[1], state[2], g, learningRate,
+                           b1Power, b2Power, next);
+          else
+            next.push_back(sub(lb, state[0], mul(lb, learningRate, g)));
+        }
+        if (adam) {
+          next.push_back(b1Power);
+          next.push_back(b2Power);
+        }
+        failedGradients |= failed(grads);
+        lb.create<scf::YieldOp>(loc(), next);
+      });
+  if (failedGradients)
+    return failure();
+
+  ValueRange last = loop.getResults();
+  Evaluation e = evaluate(b, last);
+  Value energy =
+      scaled(b, lossOf(b, e.inst[info.outputVertex]->getResult(0), target),
+             outputScale);
+  for (Operation *v : hidden)
+    energy = addScalars(b, energy, halfSqNorm(b, e.eps[v]));
+
+  SmallVector<Value> newParams, newMoments, newSecondMoments;
+  for (auto [i, p] : llvm::enumerate(info.params)) {
+    newParams.push_back(fwd.lookup(p));
+    newMoments.push_back(moments[i]);
+    newSecondMoments.push_back(secondMoments[i]);
+  }
+  ValueRange carried = last.drop_front(hidden.size());
+  for (auto [k, i] : llvm::enumerate(learned)) {
+    ValueRange state = carried.slice(k * perParam, perParam);
+    newParams[i] = state[0];
+    if (adam) {
+      newMoments[i] = state[1];
+      newSecondMoments[i] = state[2];
+    }
+  }
+  SmallVector<Value> rets = newParams;
+  rets.append(newMoments);
+  rets.append(newSecondMoments);
+  rets.append(*newStates);
+  rets.push_back(loss0);
+  rets.push_back(energy);
+  b.create<func::ReturnOp>(loc(), rets);
+  return success();
+}
+
 /// Queries: the relaxation of the energy with any inputs free, the output
 /// partially observed and hidden tensors clamped, chosen at run time by
 /// element masks, always with il dynamics (predictions recomputed from the
@@ -859,10 +1105,11 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
             .Case("zil", Algorithm::ZIL)
             .Case("bp", Algorithm::BP)
             .Case("epc", Algorithm::EPC)
+            .Case("ipc", Algorithm::IPC)
             .Default(std::nullopt);
     if (!alg) {
       module.emitError("unknown algorithm '")
-          << algorithm << "' (expected il, fpa, zil, bp or epc)";
+          << algorithm << "' (expected il, fpa, zil, bp, epc or ipc)";
       return signalPassFailure();
     }
     std::optional<NudgeMode> nudge =
@@ -890,11 +1137,27 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
       return signalPassFailure();
     }
     if (*nudge != NudgeMode::None && *alg != Algorithm::IL &&
-        *alg != Algorithm::EPC) {
-      module.emitError("nudging is for algorithms il and epc (fpa and zil "
-                       "hold the predictions, where a nudge changes nothing; "
-                       "bp does not relax), got ")
+        *alg != Algorithm::EPC && *alg != Algorithm::IPC) {
+      module.emitError("nudging is for algorithms il, epc and ipc (fpa and "
+                       "zil hold the predictions, where a nudge changes "
+                       "nothing; bp does not relax), got ")
           << algorithm;
+      return signalPassFailure();
+    }
+    if (*nudge == NudgeMode::Centered && *alg == Algorithm::IPC) {
+      module.emitError("centered nudging needs two relaxations from the same "
+                       "parameters, but ipc moves them during its relaxation: "
+                       "use positive or negative with ipc");
+      return signalPassFailure();
+    }
+    std::optional<Optimizer> opt =
+        llvm::StringSwitch<std::optional<Optimizer>>(optimizer)
+            .Case("sgd", Optimizer::SGD)
+            .Case("adam", Optimizer::Adam)
+            .Default(std::nullopt);
+    if (!opt) {
+      module.emitError("unknown optimizer '")
+          << optimizer << "' (expected sgd or adam)";
       return signalPassFailure();
     }
     std::optional<LossKind> lossKind = symbolizeLossKind(loss);
@@ -929,9 +1192,10 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
     TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction, *nudge,
-                            reverseSweep);
+                            reverseSweep, *opt);
     builder.buildPredict(b);
-    if (failed(builder.buildTrain(b)) ||
+    if (failed(*alg == Algorithm::IPC ? builder.buildIncrementalTrain(b)
+                                      : builder.buildTrain(b)) ||
         (queries && failed(builder.buildQuery(b))))
       return signalPassFailure();
     func->erase();

@@ -2,7 +2,7 @@
 // RUN: not pcc-opt %s -pc-insert-nodes '-pc-build-training=algorithm=gd' 2>&1 | FileCheck %s --check-prefix=ALG
 // RUN: not pcc-opt %s -pc-insert-nodes '-pc-build-training=loss=l1' 2>&1 | FileCheck %s --check-prefix=LOSS
 
-// ALG: unknown algorithm 'gd' (expected il, fpa, zil, bp or epc)
+// ALG: unknown algorithm 'gd' (expected il, fpa, zil, bp, epc or ipc)
 // LOSS: unknown loss 'l1' (expected mse or ce)
 
 // expected-error @+1 {{graph has no value nodes: run pc-insert-nodes first}}

@@ -79,5 +79,5 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 // NONE-NOT: scf.for
 // NONE: return
 
-// FPA: nudging is for algorithms il and epc (fpa and zil hold the predictions, where a nudge changes nothing; bp does not relax), got fpa
+// FPA: nudging is for algorithms il, epc and ipc (fpa and zil hold the predictions, where a nudge changes nothing; bp does not relax), got fpa
 // BADNAME: unknown nudge mode 'up' (expected none, positive, negative or centered)

@@ -68,7 +68,8 @@ int pccFuzzOneInput(const uint8_t *data, size_t size) {
                  << "\n";
   if (!module)
     return 0;
-  static const char *const algorithms[] = {"il", "fpa", "zil", "bp", "epc"};
+  static const char *const algorithms[] = {"il", "fpa", "zil",
+                                           "bp", "epc", "ipc"};
   pcc::PCOptions pc;
   pc.algorithm = algorithms[size % std::size(algorithms)];
   pc.loss = size % 8 < 4 ? "mse" : "ce";

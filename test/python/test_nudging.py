@@ -102,5 +102,5 @@ def test_bad_nudging_is_named():
     with pytest.raises(pcc.Error, match="--nudge sets the beta of "
                        "--nudge-mode"):
         pcc.compile(mlp(), x, nudge=0.1)
-    with pytest.raises(pcc.Error, match="--nudge-mode is for --algorithm=il or epc"):
+    with pytest.raises(pcc.Error, match="--nudge-mode is for --algorithm=il, epc or ipc"):
         pcc.compile(mlp(), x, algorithm="fpa", nudge_mode="positive")

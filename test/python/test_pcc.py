@@ -424,7 +424,7 @@ def test_bad_hyperparameters_are_named(il_model_path):
 
 def test_bad_compile_arguments_are_named(tmp_path):
     x, _ = batch()
-    with pytest.raises(ValueError, match="--algorithm must be il, fpa, zil, bp or epc, got 'pc'"):
+    with pytest.raises(ValueError, match="--algorithm must be il, fpa, zil, bp, epc or ipc, got 'pc'"):
         pcc.compile(tiny_net(), x, algorithm="pc")
     with pytest.raises(ValueError, match="--inference-steps must be a whole number"):
         pcc.compile(tiny_net(), x, inference_steps=0)

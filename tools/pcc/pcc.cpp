@@ -33,7 +33,8 @@ static cl::opt<std::string> algorithm(
     cl::desc("Learning algorithm: il (inference learning, default), fpa "
              "(fixed-prediction assumption), zil (zero-divergence IL), bp "
              "(backprop control), epc (error-space relaxation: il's "
-             "equilibrium, each step one backward sweep)"),
+             "equilibrium, each step one backward sweep), ipc (incremental "
+             "PC: il with an optimizer step at every inference step)"),
     cl::init("il"), cl::cat(category));
 static cl::opt<std::string>
     loss("loss",
@@ -56,8 +57,9 @@ static cl::opt<std::string> vertices(
 static cl::opt<std::string> nudgeMode(
     "nudge-mode",
     cl::desc(
-        "With --algorithm=il or epc: none (default), positive, negative or "
-        "centered; the output error is scaled by +beta, -beta or both "
+        "With --algorithm=il, epc or ipc: none (default), positive, negative "
+        "or (not ipc) centered; the output error is scaled by +beta, -beta or "
+        "both "
         "(two relaxations, averaged) and the parameter update divided "
         "by the same, which tends to backprop's gradient as beta -> 0"),
     cl::init("none"), cl::cat(category));
@@ -88,7 +90,9 @@ static cl::opt<std::string>
                  cl::init("1e-3"), cl::cat(category));
 static cl::opt<std::string> optimizer(
     "optimizer",
-    cl::desc("sgd or adam (default; beta1 0.9, beta2 0.999, eps 1e-8)"),
+    cl::desc("sgd or adam (default; beta1 0.9, beta2 0.999, eps 1e-8); "
+             "with --algorithm=ipc it runs inside the relaxation, one step "
+             "per inference step"),
     cl::init("adam"), cl::cat(category));
 static cl::opt<std::string> batch(
     "batch",
@@ -175,7 +179,7 @@ int main(int argc, char **argv) {
           argc, argv,
           "pcc: compile an ONNX model into a library that trains by "
           "predictive coding\n\n  pcc model.onnx -o model.so "
-          "[--algorithm=il|fpa|zil|bp|epc] [--loss=mse|ce] ...\n  pcc - -o "
+          "[--algorithm=il|fpa|zil|bp|epc|ipc] [--loss=mse|ce] ...\n  pcc - -o "
           "model.so < model.onnx     (the model on stdin)\n\nSupported ONNX "
           "operators: " +
               std::string(pcc::supportedOnnxOperators()) + "\n",

@@ -26,7 +26,6 @@ struct CompileOptions {
   /// The nudge beta of --nudge-mode (run-time `nudge`); given: set by
   /// --nudge, which needs a mode.
   std::optional<double> nudge;
-  std::string optimizer = "adam";
   int64_t batch = 0;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   std::vector<std::string> freeze;

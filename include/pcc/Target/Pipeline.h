@@ -17,7 +17,9 @@ struct PCOptions {
   std::string loss = "mse";
   std::string lossReduction = "mean"; // the batch: mean or sum of the losses
   std::string vertices = "op"; // op: every op a vertex; layer: f(Wx + b) one
-  std::string nudgeMode = "none"; // il, epc: none, positive, negative, centered
+  std::string nudgeMode =
+      "none"; // il, epc, ipc: none, positive, negative, centered
+  std::string optimizer = "adam";    // ipc's in-loop optimizer: sgd or adam
   std::string schedule = "parallel"; // fpa: parallel or reverse
   bool queries = false; // also build pcc_query (pcc_infer, pcc_train_query)
 };

@@ -50,13 +50,20 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
     il's rule. Steps and rate are run-time arguments for `il`, `fpa` and
     `epc`.
 
+    `ipc` (incremental PC) is il whose parameters also take an optimizer
+    step (`optimizer`: sgd or adam, built in the loop) at every inference
+    step, along the gradient at the state the step starts from; its
+    `pcc_train` also takes every parameter's optimizer moments, the learning
+    rate and beta1^t, beta2^t, and returns the new parameters and moments
+    instead of gradients.
+
     With `schedule=reverse` (fpa only) a step updates the vertices in
     reverse topological order, each from its children's errors of the same
     step (Gauss-Seidel; the parallel default uses the previous step's), so
     an error crosses the whole graph in one step: at rate 1 one step is
     backprop.
 
-    With `nudge-mode` (il and epc), the output error is scaled by beta
+    With `nudge-mode` (il, epc and ipc; centered not for ipc), the output error is scaled by beta
     (negative: -beta; beta is the run-time argument `nudge` of pcc_train,
     after the rate) and the parameter gradient divided by it: the estimate
     tends to backprop's as beta -> 0 (Millidge et al. 2022). `centered` runs two
@@ -74,16 +81,19 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"algorithm", "algorithm", "std::string", /*default=*/"\"il\"",
-           "il, fpa, zil, bp or epc">,
+           "il, fpa, zil, bp, epc or ipc">,
     Option<"loss", "loss", "std::string", /*default=*/"\"mse\"",
            "mse or ce (softmax cross-entropy)">,
     Option<"reduction", "reduction", "std::string", /*default=*/"\"mean\"",
            "how the samples' losses combine: mean or sum">,
     Option<"nudgeMode", "nudge-mode", "std::string", /*default=*/"\"none\"",
-           "il and epc: none, positive, negative or centered (the output error "
-           "times +beta, -beta, or both in two relaxations; the parameter "
-           "update divided by the same; beta is pcc_train's `nudge` "
-           "argument)">,
+           "il, epc and ipc: none, positive, negative or (not ipc) centered "
+           "(the output error times +beta, -beta, or both in two "
+           "relaxations; the parameter update divided by the same; beta is "
+           "pcc_train's `nudge` argument)">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adam\"",
+           "ipc: the optimizer built into the relaxation loop, sgd or adam "
+           "(the other algorithms leave the update to the runtime)">,
     Option<"schedule", "schedule", "std::string", /*default=*/"\"parallel\"",
            "parallel (every vertex from the previous step's errors) or, for "
            "fpa, reverse (reverse topological order, each vertex from its "
