@@ -6,9 +6,10 @@ and with layer vertices (pcc --vertices), plain and nudged (pcc
 parameters or, with --pretrain N, after N backprop training steps.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/il_convergence.py \
-        [--models mlp,deep,cnn,lstm] [--algorithms il,epc] \
+        [--models mlp,deep,cnn,lstm] [--algorithms il,epc,ipc] \
         [--steps 5,10,20,50,100,200] [--rate G] \
-        [--nudge-modes none,centered] [--nudge 0.1] [--pretrain N]
+        [--nudge-modes none,centered] [--nudge 0.1] [--pretrain N] \
+        [--ipc-lr 1e-5]
 
 Models: the bundled 784-256-256-10 MLP, CNN and row-LSTM
 (examples/fashion_mnist) and a deep MLP, 784 -> 6 x (Linear 128, tanh) ->
@@ -16,8 +17,12 @@ Models: the bundled 784-256-256-10 MLP, CNN and row-LSTM
 hyper-parameter, so each library is compiled once. --rate: gamma (default
 pcc's: il 0.1, epc 0.5). --pretrain N trains the backprop library for N
 batches of the training split (Adam 1e-3) and gives every library its
-parameters. Prints one table row per model, algorithm, vertex kind and
-nudge mode (depth, then the cosine at each T).
+parameters. ipc has no gradient of its own: its row is the cosine of the
+parameter change one train_step makes (SGD at --ipc-lr, every inference
+step an update) with backprop's gradient (centered nudging skipped: ipc
+refuses it). Prints one table row per model, algorithm, vertex kind and
+nudge mode (depth, then the cosine at each T, or "diverged" where the
+relaxation's energy was not finite).
 
 Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 """
@@ -64,7 +69,8 @@ def main():
     ap.add_argument("--models", default="mlp,deep,cnn,lstm")
     ap.add_argument("--steps", default="5,10,20,50,100,200")
     ap.add_argument("--algorithms", default="il",
-                    help="comma-separated: il, epc")
+                    help="comma-separated: il, epc, ipc")
+    ap.add_argument("--ipc-lr", type=float, default=1e-5)
     ap.add_argument("--rate", type=float, default=None)
     ap.add_argument("--pretrain", type=int, default=0)
     ap.add_argument("--nudge-modes", default="none",
@@ -79,8 +85,10 @@ def main():
     if not args.nudge > 0:
         ap.error("--nudge must be positive")
     algorithms = args.algorithms.split(",")
-    if any(a not in ("il", "epc") for a in algorithms):
-        ap.error("--algorithms: il and/or epc")
+    if any(a not in ("il", "epc", "ipc") for a in algorithms):
+        ap.error("--algorithms: il, epc and/or ipc")
+    if not args.ipc_lr > 0:
+        ap.error("--ipc-lr must be positive")
     if args.rate is not None and not args.rate > 0:
         ap.error("--rate must be positive")
     if args.pretrain < 0:
@@ -114,24 +122,37 @@ def main():
         x = np.ascontiguousarray(images[:BATCH].reshape(shape))
         ref = flat(bp.gradients(x, target))
         for alg, vertices, mode in [(a, v, m) for a in algorithms
-                                    for v in ("op", "layer") for m in modes]:
+                                    for v in ("op", "layer") for m in modes
+                                    if not (a == "ipc" and m == "centered")]:
             nudge = {} if mode == "none" else {"nudge_mode": mode,
                                                "nudge": args.nudge}
+            if alg == "ipc":
+                nudge.update(optimizer="sgd", learning_rate=args.ipc_lr)
             il = pcc.compile(model, example, algorithm=alg, loss="ce",
                              inference_rate=args.rate, vertices=vertices,
                              **nudge)
-            for n in il.params:
-                il.params[n][...] = bp.params[n]
             cos = []
             for t in steps:
+                for n in il.params:
+                    il.params[n][...] = bp.params[n]
                 il.set(inference_steps=t)
-                g = flat(il.gradients(x, target))
+                try:
+                    if alg == "ipc":
+                        il.train_step(x, target)
+                        g = flat({n: bp.params[n] - il.params[n]
+                                  for n in il.params})
+                    else:
+                        g = flat(il.gradients(x, target))
+                except pcc.Error:
+                    cos.append(None)  # the relaxation diverged
+                    continue
                 cos.append(g @ ref / np.linalg.norm(g) / np.linalg.norm(ref))
             print("| %s | %s | %s | %s | %d | %s |" % (
                 name, alg, vertices,
                 "none" if mode == "none" else "%s %g" % (mode, args.nudge),
                 il.signature["depth"],
-                " | ".join("%.3f" % c for c in cos)), flush=True)
+                " | ".join("diverged" if c is None else "%.3f" % c
+                           for c in cos)), flush=True)
 
 
 if __name__ == "__main__":
