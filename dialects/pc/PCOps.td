@@ -10,6 +10,10 @@ include "mlir/IR/EnumAttr.td"
 
 def PC_Tensor : StaticShapeTensorOf<[F32]>;
 def PC_Scalar : 0DTensorOf<[F32]>;
+// The same, buildable, so that an assembly format need not spell it.
+def PC_F32Scalar : 0DTensorOf<[F32]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
+}
 
 //===----------------------------------------------------------------------===//
 // Graph ops: each a vertex of the computation graph with local derivatives.
@@ -578,6 +582,43 @@ def PC_ResizeGradOp : PC_Op<"resize_grad", [Pure]> {
     $mode $coordinates $rounding $grad attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates: the optimizer of an algorithm that steps the parameters
+// inside its relaxation (ipc), each update one elementwise pass. Not graph
+// ops.
+//===----------------------------------------------------------------------===//
+
+def PC_MovingAverageOp : PC_Op<"moving_average",
+                               [Pure, SameOperandsAndResultType]> {
+  let summary = "Adam's moment estimate: beta * average + (1 - beta) * sample";
+  let description = [{
+    Elementwise `beta * average + (1 - beta) * sample`, or with `squared`
+    `beta * average + (1 - beta) * sample * sample`: Adam's first and
+    second moment estimates of a gradient.
+  }];
+  let arguments = (ins PC_Tensor:$average, PC_Tensor:$sample, F32Attr:$beta,
+                       UnitAttr:$squared);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$average `,` $sample attr-dict `:` type($result)";
+}
+
+def PC_AdamUpdateOp : PC_Op<"adam_update", [Pure,
+    AllTypesMatch<["param", "moment", "second_moment", "result"]>]> {
+  let summary = "Adam's parameter update from its moment estimates";
+  let description = [{
+    Elementwise `param - step_size * moment / (sqrt(second_moment) /
+    correction + epsilon)`, with the scalars `step_size` (the learning rate
+    over 1 - beta1^t) and `correction` (sqrt(1 - beta2^t)):
+    torch.optim.Adam's arithmetic, as pcc's runtime computes it.
+  }];
+  let arguments = (ins PC_Tensor:$param, PC_Tensor:$moment,
+                       PC_Tensor:$second_moment, PC_F32Scalar:$step_size,
+                       PC_F32Scalar:$correction, F32Attr:$epsilon);
+  let results = (outs PC_Tensor:$result);
+  let assemblyFormat = "$param `,` $moment `,` $second_moment `,` $step_size "
+                       "`,` $correction attr-dict `:` type($result)";
 }
 
 //===----------------------------------------------------------------------===//

@@ -472,6 +472,27 @@ void populatePatterns(RewritePatternSet &patterns) {
   addElementwise<LogOp>(patterns, [](LogOp, B &b, L l, V a) -> Value {
     return b.create<math::LogOp>(l, a[0]);
   });
+  addElementwise<MovingAverageOp>(
+      patterns, [](MovingAverageOp op, B &b, L l, V a) -> Value {
+        float beta = op.getBeta().convertToFloat();
+        // As the runtime's Adam: beta * m + ((1 - beta) * g) * g.
+        Value sample = b.create<arith::MulFOp>(l, f32(b, l, 1.0f - beta), a[1]);
+        if (op.getSquared())
+          sample = b.create<arith::MulFOp>(l, sample, a[1]);
+        return b.create<arith::AddFOp>(
+            l, b.create<arith::MulFOp>(l, f32(b, l, beta), a[0]), sample);
+      });
+  addElementwise<AdamUpdateOp>(
+      patterns, [](AdamUpdateOp op, B &b, L l, V a) -> Value {
+        // param - (step_size * m) / (sqrt(v) / correction + epsilon)
+        Value root = b.create<math::SqrtOp>(l, a[2]);
+        Value denominator = b.create<arith::AddFOp>(
+            l, b.create<arith::DivFOp>(l, root, a[4]),
+            f32(b, l, op.getEpsilon().convertToFloat()));
+        Value step = b.create<arith::DivFOp>(
+            l, b.create<arith::MulFOp>(l, a[3], a[1]), denominator);
+        return b.create<arith::SubFOp>(l, a[0], step);
+      });
   addElementwise<ReluGradOp>(patterns, [](ReluGradOp, B &b, L l, V a) -> Value {
     Value pos = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, a[1],
                                         f32(b, l, 0.0));

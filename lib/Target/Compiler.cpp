@@ -307,27 +307,28 @@ int pcc::compile(const CompileOptions &in, std::string &error) {
     error = "a shared library cannot be written to stdout; give -o FILE";
     return 1;
   }
-  if (o.pc.nudgeMode != "none" && o.pc.algorithm != "il" &&
-      o.pc.algorithm != "epc" && o.pc.algorithm != "ipc") {
+  if (o.pc.nudgeMode != NudgeMode::None && !takesNudge(o.pc.algorithm)) {
     error = "--nudge-mode is for --algorithm=il, epc or ipc (fpa and zil hold "
             "the predictions, where a nudge changes nothing; bp does not "
             "relax), got --algorithm=" +
-            o.pc.algorithm;
+            std::string(nameOf(o.pc.algorithm));
     return 1;
   }
-  if (o.pc.nudgeMode == "centered" && o.pc.algorithm == "ipc") {
+  if (o.pc.nudgeMode == NudgeMode::Centered &&
+      !takesCenteredNudge(o.pc.algorithm)) {
     error = "--nudge-mode=centered needs two relaxations from the same "
             "parameters, but ipc moves them during its relaxation: use "
             "positive or negative with --algorithm=ipc";
     return 1;
   }
-  if (o.pc.schedule == "reverse" && o.pc.algorithm != "fpa") {
+  if (o.pc.schedule == Schedule::Reverse &&
+      !takesReverseSchedule(o.pc.algorithm)) {
     error = "--schedule=reverse is for --algorithm=fpa (a sweep in reverse "
             "order needs the predictions held), got --algorithm=" +
-            o.pc.algorithm;
+            std::string(nameOf(o.pc.algorithm));
     return 1;
   }
-  if (o.nudge && o.pc.nudgeMode == "none") {
+  if (o.nudge && o.pc.nudgeMode == NudgeMode::None) {
     error = "--nudge sets the beta of --nudge-mode=positive, negative or "
             "centered; give one";
     return 1;

@@ -44,6 +44,18 @@ int bad(std::string &error, const std::string &message) {
   return 1;
 }
 
+/// A flag whose values are the names of a kind (pcc/Training.h).
+template <typename Kind>
+int setKind(Kind &slot, const std::string &flag, const std::string &value,
+            std::string &error) {
+  std::optional<Kind> parsed = parseName<Kind>(value);
+  if (!parsed)
+    return bad(error, "--" + flag + " must be " + choicesOf<Kind>() +
+                          ", got '" + value + "'");
+  slot = *parsed;
+  return 0;
+}
+
 int setInputShape(CompileOptions &o, const std::string &spec,
                   std::string &error) {
   size_t colon = spec.rfind(':');
@@ -95,37 +107,17 @@ const char *const pcc::kCompileFlags[] = {"algorithm",
 int pcc::setFlag(CompileOptions &o, const std::string &flag,
                  const std::string &value, std::string &error) {
   if (flag == "algorithm") {
-    if (value != "il" && value != "fpa" && value != "zil" && value != "bp" &&
-        value != "epc" && value != "ipc")
-      return bad(error,
-                 "--algorithm must be il, fpa, zil, bp, epc or ipc, got '" +
-                     value + "'");
-    o.pc.algorithm = value;
+    return setKind(o.pc.algorithm, flag, value, error);
   } else if (flag == "loss") {
-    if (value != "mse" && value != "ce")
-      return bad(error, "--loss must be mse or ce, got '" + value + "'");
-    o.pc.loss = value;
+    return setKind(o.pc.loss, flag, value, error);
   } else if (flag == "loss-reduction") {
-    if (value != "mean" && value != "sum")
-      return bad(error,
-                 "--loss-reduction must be mean or sum, got '" + value + "'");
-    o.pc.lossReduction = value;
+    return setKind(o.pc.lossReduction, flag, value, error);
   } else if (flag == "vertices") {
-    if (value != "op" && value != "layer")
-      return bad(error, "--vertices must be op or layer, got '" + value + "'");
-    o.pc.vertices = value;
+    return setKind(o.pc.vertices, flag, value, error);
   } else if (flag == "nudge-mode") {
-    if (value != "none" && value != "positive" && value != "negative" &&
-        value != "centered")
-      return bad(error, "--nudge-mode must be none, positive, negative or "
-                        "centered, got '" +
-                            value + "'");
-    o.pc.nudgeMode = value;
+    return setKind(o.pc.nudgeMode, flag, value, error);
   } else if (flag == "schedule") {
-    if (value != "parallel" && value != "reverse")
-      return bad(error,
-                 "--schedule must be parallel or reverse, got '" + value + "'");
-    o.pc.schedule = value;
+    return setKind(o.pc.schedule, flag, value, error);
   } else if (flag == "nudge") {
     double beta;
     if (!parseDouble(value, beta) || !(beta > 0) || !std::isfinite(beta))
@@ -149,9 +141,7 @@ int pcc::setFlag(CompileOptions &o, const std::string &flag,
       return bad(error, "--learning-rate must be a non-negative number, got '" +
                             value + "'");
   } else if (flag == "optimizer") {
-    if (value != "sgd" && value != "adam")
-      return bad(error, "--optimizer must be sgd or adam, got '" + value + "'");
-    o.pc.optimizer = value;
+    return setKind(o.pc.optimizer, flag, value, error);
   } else if (flag == "batch") {
     if (!parseInt(value, o.batch) || o.batch < 0)
       return bad(error, "--batch must be a whole number (0 keeps the "

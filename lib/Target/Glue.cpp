@@ -256,16 +256,16 @@ std::string glueText(const ModelInfo &info, const CompileOptions &o) {
   ir << "@signature = private unnamed_addr constant [" << signature.size() + 1
      << " x i8] c\"" << irString(signature) << "\"\n\n";
 
-  bool incremental = o.pc.algorithm == "ipc";
+  bool incremental = o.pc.algorithm == Algorithm::IPC;
   ir << "@desc = internal constant %pcc.desc { i64 " << info.inputs.size()
      << ", ptr @input_sizes, i64 " << info.output.size() << ", " << params
      << ", ptr @param_trainable, " << states << ", ptr @signature, i32 "
-     << (o.pc.optimizer == "adam" ? 1 : 0) << ", double "
+     << (o.pc.optimizer == Optimizer::Adam ? 1 : 0) << ", double "
      << irDouble(o.learningRate) << ", double "
      << irDouble(initialInferenceRate(o)) << ", i64 " << o.inferenceSteps
      << ", i64 " << info.fixedSteps << ", ptr @predict, ptr "
      << (incremental ? "null" : "@train") << ", i64 "
-     << (o.pc.loss == "ce" ? 1 : 0) << ", " << hidden << ", ptr "
+     << (o.pc.loss == Loss::CE ? 1 : 0) << ", " << hidden << ", ptr "
      << (info.queries ? "@query" : "null") << ", double "
      << irDouble(initialNudge(o)) << ", ptr "
      << (incremental ? "@train_incremental" : "null") << " }\n\n";

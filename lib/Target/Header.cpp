@@ -51,13 +51,13 @@ std::string pcc::signatureJson(const ModelInfo &info, const CompileOptions &o) {
   j << "], \"hidden\": [";
   for (size_t i = 0; i < info.hidden.size(); ++i)
     j << (i ? ", " : "") << tensor(info.hidden[i]) << "}";
-  j << "], \"algorithm\": " << jsonString(o.pc.algorithm)
-    << ", \"loss\": " << jsonString(o.pc.loss)
-    << ", \"loss_reduction\": " << jsonString(o.pc.lossReduction)
-    << ", \"vertices\": " << jsonString(o.pc.vertices)
-    << ", \"nudge_mode\": " << jsonString(o.pc.nudgeMode)
-    << ", \"schedule\": " << jsonString(o.pc.schedule)
-    << ", \"optimizer\": " << jsonString(o.pc.optimizer)
+  j << "], \"algorithm\": " << jsonString(nameOf(o.pc.algorithm))
+    << ", \"loss\": " << jsonString(nameOf(o.pc.loss))
+    << ", \"loss_reduction\": " << jsonString(nameOf(o.pc.lossReduction))
+    << ", \"vertices\": " << jsonString(nameOf(o.pc.vertices))
+    << ", \"nudge_mode\": " << jsonString(nameOf(o.pc.nudgeMode))
+    << ", \"schedule\": " << jsonString(nameOf(o.pc.schedule))
+    << ", \"optimizer\": " << jsonString(nameOf(o.pc.optimizer))
     << ", \"batch\": " << (info.output.shape.empty() ? 1 : info.output.shape[0])
     << ", \"depth\": " << info.depth
     << ", \"hyperparameters\": {\"learning_rate\": " << o.learningRate

@@ -19,6 +19,8 @@
 #include <string>
 
 using namespace mlir;
+using pcc::nameOf;
+using pcc::PCOptions;
 
 namespace {
 /// Stands in for a pass whose options did not parse (a bug in pcc): fails
@@ -55,18 +57,12 @@ std::unique_ptr<Pass> createBufferizePass() {
 }
 } // namespace
 
-void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
-  pc::PCInsertNodesOptions nodes;
-  nodes.vertices = options.vertices;
+/// The PC passes with their textual options (the passes parse them with
+/// pcc/Training.h's tables and report a bad one), then the clean-up.
+static void addPCPasses(OpPassManager &pm,
+                        const pc::PCInsertNodesOptions &nodes,
+                        const pc::PCBuildTrainingOptions &build) {
   pm.addPass(pc::createPCInsertNodes(nodes));
-  pc::PCBuildTrainingOptions build;
-  build.algorithm = options.algorithm;
-  build.loss = options.loss;
-  build.reduction = options.lossReduction;
-  build.queries = options.queries;
-  build.nudgeMode = options.nudgeMode;
-  build.schedule = options.schedule;
-  build.optimizer = options.optimizer;
   pm.addPass(pc::createPCBuildTraining(build));
   // Everything whose inputs are fixed during relaxation (for example the
   // prediction of a vertex whose parents are all clamped) leaves the loop.
@@ -76,6 +72,20 @@ void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
   pm.addPass(createCSEPass());
   // Hoisted predictions that equal their forward values have zero drift.
   pm.addPass(createCanonicalizerPass());
+}
+
+void pcc::buildPCPipeline(OpPassManager &pm, const PCOptions &options) {
+  pc::PCInsertNodesOptions nodes;
+  nodes.vertices = nameOf(options.vertices);
+  pc::PCBuildTrainingOptions build;
+  build.algorithm = nameOf(options.algorithm);
+  build.loss = nameOf(options.loss);
+  build.reduction = nameOf(options.lossReduction);
+  build.queries = options.queries;
+  build.nudgeMode = nameOf(options.nudgeMode);
+  build.schedule = nameOf(options.schedule);
+  build.optimizer = nameOf(options.optimizer);
+  addPCPasses(pm, nodes, build);
 }
 
 void pcc::buildLinalgPipeline(OpPassManager &pm) {
@@ -146,24 +156,24 @@ namespace {
 struct PCPipelineOptions : PassPipelineOptions<PCPipelineOptions> {
   Option<std::string> algorithm{*this, "algorithm",
                                 llvm::cl::desc("il, fpa, zil, bp, epc or ipc"),
-                                llvm::cl::init("il")};
+                                llvm::cl::init(nameOf(PCOptions().algorithm))};
   Option<std::string> loss{*this, "loss", llvm::cl::desc("mse or ce"),
-                           llvm::cl::init("mse")};
-  Option<std::string> lossReduction{*this, "loss-reduction",
-                                    llvm::cl::desc("mean or sum"),
-                                    llvm::cl::init("mean")};
+                           llvm::cl::init(nameOf(PCOptions().loss))};
+  Option<std::string> lossReduction{
+      *this, "loss-reduction", llvm::cl::desc("mean or sum"),
+      llvm::cl::init(nameOf(PCOptions().lossReduction))};
   Option<std::string> vertices{*this, "vertices", llvm::cl::desc("op or layer"),
-                               llvm::cl::init("op")};
+                               llvm::cl::init(nameOf(PCOptions().vertices))};
   Option<std::string> nudgeMode{
       *this, "nudge-mode",
       llvm::cl::desc("il, epc, ipc: none, positive, negative or centered"),
-      llvm::cl::init("none")};
+      llvm::cl::init(nameOf(PCOptions().nudgeMode))};
   Option<std::string> optimizer{*this, "optimizer",
                                 llvm::cl::desc("ipc: sgd or adam"),
-                                llvm::cl::init("adam")};
+                                llvm::cl::init(nameOf(PCOptions().optimizer))};
   Option<std::string> schedule{*this, "schedule",
                                llvm::cl::desc("fpa: parallel or reverse"),
-                               llvm::cl::init("parallel")};
+                               llvm::cl::init(nameOf(PCOptions().schedule))};
 };
 struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
   Option<std::string> prefix{*this, "prefix",
@@ -182,15 +192,16 @@ void pcc::registerPCCPasses() {
       "loss-reduction, vertices, nudge-mode, schedule, optimizer; default "
       "il, mse, mean, op, none, parallel, adam)",
       [](OpPassManager &pm, const PCPipelineOptions &o) {
-        PCOptions options;
-        options.algorithm = o.algorithm;
-        options.loss = o.loss;
-        options.lossReduction = o.lossReduction;
-        options.vertices = o.vertices;
-        options.nudgeMode = o.nudgeMode;
-        options.schedule = o.schedule;
-        options.optimizer = o.optimizer;
-        buildPCPipeline(pm, options);
+        pc::PCInsertNodesOptions nodes;
+        nodes.vertices = o.vertices;
+        pc::PCBuildTrainingOptions build;
+        build.algorithm = o.algorithm;
+        build.loss = o.loss;
+        build.reduction = o.lossReduction;
+        build.nudgeMode = o.nudgeMode;
+        build.schedule = o.schedule;
+        build.optimizer = o.optimizer;
+        addPCPasses(pm, nodes, build);
       });
   static PassPipelineRegistration<> linalgPipeline(
       "pcc-linalg", "pcc's lowering to linalg on tensors",

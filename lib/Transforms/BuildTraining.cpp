@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "GraphInfo.h"
 #include "pc/PCOps.h"
+#include "pcc/Training.h"
 #include "pcc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -25,15 +26,13 @@ using namespace mlir::pc;
 
 namespace {
 
-enum class Algorithm { IL, FPA, ZIL, BP, EPC, IPC };
-
+using pcc::Algorithm;
+/// Equilibrium-propagation style estimates (Millidge et al. 2022): the
+/// output error scaled by beta (a run-time argument), the parameter update
+/// divided by it.
+using pcc::NudgeMode;
 /// The optimizer ipc applies inside the relaxation loop.
-enum class Optimizer { SGD, Adam };
-
-/// Equilibrium-propagation style estimates for il (Millidge et al. 2022):
-/// the output error scaled by beta (a run-time argument), the parameter
-/// update divided by it.
-enum class NudgeMode { None, Positive, Negative, Centered };
+using pcc::Optimizer;
 
 /// Accumulates sums of tensors keyed by a value of the original graph.
 class Accumulator {
@@ -327,19 +326,23 @@ private:
   /// One Adam step (Kingma & Ba; bias-corrected as torch.optim.Adam) of
   /// parameter `p` with moments `m`, `v` along the gradient `g`, where
   /// `beta1Power`, `beta2Power` are beta^t of this step t; appends the new
-  /// p, m and v in that order.
+  /// p, m and v in that order. Three elementwise passes over the parameter;
+  /// the bias corrections are scalars.
   void appendAdamStep(OpBuilder &b, Value p, Value m, Value v, Value g,
                       Value learningRate, Value beta1Power, Value beta2Power,
                       SmallVectorImpl<Value> &out) {
     auto c = [&](float x) { return splat(b, learningRate.getType(), x); };
-    Value m1 = add(b, mulBy(b, m, kAdamBeta1), mulBy(b, g, 1.0f - kAdamBeta1));
-    Value v1 = add(b, mulBy(b, v, kAdamBeta2),
-                   mulBy(b, mul(b, g, g), 1.0f - kAdamBeta2));
+    Value m1 = b.create<MovingAverageOp>(loc(), m.getType(), m, g,
+                                         b.getF32FloatAttr(kAdamBeta1),
+                                         /*squared=*/UnitAttr());
+    Value v1 = b.create<MovingAverageOp>(loc(), v.getType(), v, g,
+                                         b.getF32FloatAttr(kAdamBeta2),
+                                         /*squared=*/b.getUnitAttr());
     Value stepSize = div(b, learningRate, sub(b, c(1.0f), beta1Power));
-    Value c2 = b.create<SqrtOp>(loc(), sub(b, c(1.0f), beta2Power));
-    Value denominator =
-        add(b, div(b, b.create<SqrtOp>(loc(), v1), c2), c(kAdamEpsilon));
-    out.push_back(sub(b, p, div(b, mul(b, stepSize, m1), denominator)));
+    Value correction = b.create<SqrtOp>(loc(), sub(b, c(1.0f), beta2Power));
+    out.push_back(b.create<AdamUpdateOp>(loc(), p.getType(), p, m1, v1,
+                                         stepSize, correction,
+                                         b.getF32FloatAttr(kAdamEpsilon)));
     out.push_back(m1);
     out.push_back(v1);
   }
@@ -451,12 +454,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
   auto func = b.create<func::FuncOp>(loc(), "pcc_train",
                                      b.getFunctionType(args, results));
   func->setAttr("pc.entry", b.getUnitAttr());
-  func->setAttr("pc.algorithm",
-                b.getStringAttr(algorithm == Algorithm::IL    ? "il"
-                                : algorithm == Algorithm::FPA ? "fpa"
-                                : algorithm == Algorithm::ZIL ? "zil"
-                                : algorithm == Algorithm::EPC ? "epc"
-                                                              : "bp"));
+  func->setAttr("pc.algorithm", b.getStringAttr(pcc::nameOf(algorithm)));
   OpBuilder::InsertionGuard guard(b);
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
@@ -691,7 +689,7 @@ LogicalResult TrainingBuilder::buildIncrementalTrain(OpBuilder &b) {
   auto func = b.create<func::FuncOp>(loc(), "pcc_train",
                                      b.getFunctionType(args, results));
   func->setAttr("pc.entry", b.getUnitAttr());
-  func->setAttr("pc.algorithm", b.getStringAttr("ipc"));
+  func->setAttr("pc.algorithm", b.getStringAttr(pcc::nameOf(algorithm)));
   func->setAttr("pc.depth", b.getI64IntegerAttr(depth()));
   OpBuilder::InsertionGuard guard(b);
   Block *entry = func.addEntryBlock();
@@ -1098,66 +1096,50 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::optional<Algorithm> alg =
-        llvm::StringSwitch<std::optional<Algorithm>>(algorithm)
-            .Case("il", Algorithm::IL)
-            .Case("fpa", Algorithm::FPA)
-            .Case("zil", Algorithm::ZIL)
-            .Case("bp", Algorithm::BP)
-            .Case("epc", Algorithm::EPC)
-            .Case("ipc", Algorithm::IPC)
-            .Default(std::nullopt);
+    std::optional<Algorithm> alg = pcc::parseName<Algorithm>(algorithm);
     if (!alg) {
       module.emitError("unknown algorithm '")
-          << algorithm << "' (expected il, fpa, zil, bp, epc or ipc)";
+          << algorithm << "' (expected " << pcc::choicesOf<Algorithm>() << ")";
       return signalPassFailure();
     }
-    std::optional<NudgeMode> nudge =
-        llvm::StringSwitch<std::optional<NudgeMode>>(nudgeMode)
-            .Case("none", NudgeMode::None)
-            .Case("positive", NudgeMode::Positive)
-            .Case("negative", NudgeMode::Negative)
-            .Case("centered", NudgeMode::Centered)
-            .Default(std::nullopt);
+    std::optional<NudgeMode> nudge = pcc::parseName<NudgeMode>(nudgeMode);
     if (!nudge) {
       module.emitError("unknown nudge mode '")
-          << nudgeMode << "' (expected none, positive, negative or centered)";
+          << nudgeMode << "' (expected " << pcc::choicesOf<NudgeMode>() << ")";
       return signalPassFailure();
     }
-    if (schedule != "parallel" && schedule != "reverse") {
+    std::optional<pcc::Schedule> order =
+        pcc::parseName<pcc::Schedule>(schedule);
+    if (!order) {
       module.emitError("unknown schedule '")
-          << schedule << "' (expected parallel or reverse)";
+          << schedule << "' (expected " << pcc::choicesOf<pcc::Schedule>()
+          << ")";
       return signalPassFailure();
     }
-    bool reverseSweep = schedule == "reverse";
-    if (reverseSweep && *alg != Algorithm::FPA) {
+    bool reverseSweep = *order == pcc::Schedule::Reverse;
+    if (reverseSweep && !pcc::takesReverseSchedule(*alg)) {
       module.emitError("the reverse schedule is for algorithm fpa (a sweep "
                        "needs the predictions held), got ")
           << algorithm;
       return signalPassFailure();
     }
-    if (*nudge != NudgeMode::None && *alg != Algorithm::IL &&
-        *alg != Algorithm::EPC && *alg != Algorithm::IPC) {
+    if (*nudge != NudgeMode::None && !pcc::takesNudge(*alg)) {
       module.emitError("nudging is for algorithms il, epc and ipc (fpa and "
                        "zil hold the predictions, where a nudge changes "
                        "nothing; bp does not relax), got ")
           << algorithm;
       return signalPassFailure();
     }
-    if (*nudge == NudgeMode::Centered && *alg == Algorithm::IPC) {
+    if (*nudge == NudgeMode::Centered && !pcc::takesCenteredNudge(*alg)) {
       module.emitError("centered nudging needs two relaxations from the same "
                        "parameters, but ipc moves them during its relaxation: "
                        "use positive or negative with ipc");
       return signalPassFailure();
     }
-    std::optional<Optimizer> opt =
-        llvm::StringSwitch<std::optional<Optimizer>>(optimizer)
-            .Case("sgd", Optimizer::SGD)
-            .Case("adam", Optimizer::Adam)
-            .Default(std::nullopt);
+    std::optional<Optimizer> opt = pcc::parseName<Optimizer>(optimizer);
     if (!opt) {
       module.emitError("unknown optimizer '")
-          << optimizer << "' (expected sgd or adam)";
+          << optimizer << "' (expected " << pcc::choicesOf<Optimizer>() << ")";
       return signalPassFailure();
     }
     std::optional<LossKind> lossKind = symbolizeLossKind(loss);

@@ -1,6 +1,7 @@
 //===- InsertNodes.cpp - value and error nodes for every vertex -----------===//
 #include "GraphInfo.h"
 #include "pc/PCOps.h"
+#include "pcc/Training.h"
 #include "pcc/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -18,9 +19,11 @@ struct InsertNodesPass : pc::impl::PCInsertNodesBase<InsertNodesPass> {
   using PCInsertNodesBase::PCInsertNodesBase;
 
   void runOnOperation() override {
-    if (vertices != "op" && vertices != "layer") {
+    std::optional<pcc::Vertices> kind = pcc::parseName<pcc::Vertices>(vertices);
+    if (!kind) {
       getOperation().emitError("unknown vertices '")
-          << vertices << "' (expected op or layer)";
+          << vertices << "' (expected " << pcc::choicesOf<pcc::Vertices>()
+          << ")";
       return signalPassFailure();
     }
     FailureOr<func::FuncOp> func = findGraphFunction(getOperation());
@@ -31,7 +34,7 @@ struct InsertNodesPass : pc::impl::PCInsertNodesBase<InsertNodesPass> {
     if (alreadyNoded)
       return; // idempotent
     FailureOr<GraphInfo> info =
-        GraphInfo::analyze(*func, /*layers=*/vertices == "layer");
+        GraphInfo::analyze(*func, /*layers=*/*kind == pcc::Vertices::Layer);
     if (failed(info))
       return signalPassFailure();
 

@@ -112,6 +112,38 @@ func.func @relu_grad(%g: tensor<4x5xf32>, %y: tensor<4x5xf32>) -> tensor<4x5xf32
 
 // -----
 
+// Adam's updates are one elementwise pass each, with the runtime's
+// evaluation order; the scalars are broadcast reads.
+// CHECK-LABEL: func @adam
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg3 : tensor<4x5xf32>, tensor<4x5xf32>)
+// CHECK:   ^bb0(%[[M:.*]]: f32, %[[G:.*]]: f32, %{{.*}}: f32):
+// CHECK:     %[[A:.*]] = arith.mulf %{{.*}}, %[[G]]
+// CHECK:     %[[B:.*]] = arith.mulf %{{.*}}, %[[M]]
+// CHECK:     arith.addf %[[B]], %[[A]]
+// CHECK: linalg.generic {{.*}} ins(%arg2, %arg3 : tensor<4x5xf32>, tensor<4x5xf32>)
+// CHECK:   ^bb0(%[[V:.*]]: f32, %[[G2:.*]]: f32, %{{.*}}: f32):
+// CHECK:     %[[C:.*]] = arith.mulf %{{.*}}, %[[G2]]
+// CHECK:     %[[D:.*]] = arith.mulf %[[C]], %[[G2]]
+// CHECK:     %[[E:.*]] = arith.mulf %{{.*}}, %[[V]]
+// CHECK:     arith.addf %[[E]], %[[D]]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #[[S:[^,]*]], #[[S]], #{{.*}}]{{.*}} ins(%arg0, %{{.*}}, %{{.*}}, %arg4, %arg5 : tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<f32>, tensor<f32>)
+// CHECK:   ^bb0(%[[P:.*]]: f32, %[[M1:.*]]: f32, %[[V1:.*]]: f32, %[[LR:.*]]: f32, %[[CO:.*]]: f32, %{{.*}}: f32):
+// CHECK:     %[[R:.*]] = math.sqrt %[[V1]]
+// CHECK:     %[[Q:.*]] = arith.divf %[[R]], %[[CO]]
+// CHECK:     %[[DEN:.*]] = arith.addf %[[Q]], %{{.*}}
+// CHECK:     %[[NUM:.*]] = arith.mulf %[[LR]], %[[M1]]
+// CHECK:     %[[STEP:.*]] = arith.divf %[[NUM]], %[[DEN]]
+// CHECK:     arith.subf %[[P]], %[[STEP]]
+func.func @adam(%p: tensor<4x5xf32>, %m: tensor<4x5xf32>, %v: tensor<4x5xf32>,
+                %g: tensor<4x5xf32>, %s: tensor<f32>, %c: tensor<f32>) -> tensor<4x5xf32> {
+  %0 = pc.moving_average %m, %g {beta = 0.9 : f32} : tensor<4x5xf32>
+  %1 = pc.moving_average %v, %g {beta = 0.999 : f32, squared} : tensor<4x5xf32>
+  %2 = pc.adam_update %p, %0, %1, %s, %c {epsilon = 1.0e-8 : f32} : tensor<4x5xf32>
+  return %2 : tensor<4x5xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @reshape
 // CHECK: %[[F:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1]] : tensor<4x6xf32> into tensor<24xf32>
 // CHECK: tensor.expand_shape %[[F]] {{\[\[}}0, 1, 2]] output_shape [2, 3, 4] : tensor<24xf32> into tensor<2x3x4xf32>

@@ -54,12 +54,23 @@ func.func @mlp(%x: tensor<4x3xf32> {pc.role = "input"}, %w: tensor<5x3xf32> {pc.
 // CHECK: return %[[R]]#2, %[[R]]#3, %[[M]], %[[M2]], %[[V]], %[[V2]]
 
 // Adam: the moments and beta^t are carried too and the update is in the
-// loop (bias correction from the carried powers).
+// loop, one pass per moment and one for the parameter; the bias
+// corrections are scalars from the carried powers.
 // ADAM-LABEL: func.func @pcc_train(
-// ADAM: %[[R:.*]]:10 = scf.for
-// ADAM:   pc.sqrt
-// ADAM:   pc.div
-// ADAM:   scf.yield
+// ADAM-SAME: %[[LR:[^:]*]]: f32, %{{[^:]*}}: f32, %{{[^:]*}}: f32)
+// ADAM: %[[A:.*]] = tensor.from_elements %[[LR]]
+// ADAM: %[[R:.*]]:10 = scf.for {{.*}} iter_args(%{{[^ ]*}} = %{{[^,]*}}, %{{[^ ]*}} = %{{[^,]*}}, %[[W:[^ ]*]] = %{{[^,]*}}, %[[M:[^ ]*]] = %{{[^,]*}}, %[[V:[^ ]*]] = %{{[^,]*}}, %{{.*}}, %[[P1:[^ ]*]] = %{{[^,]*}}, %[[P2:[^ ]*]] = %{{[^)]*}})
+// ADAM-DAG: %[[B1:.*]] = pc.mul %{{.*}}, %[[P1]] : (tensor<f32>, tensor<f32>)
+// ADAM-DAG: %[[B2:.*]] = pc.mul %{{.*}}, %[[P2]] : (tensor<f32>, tensor<f32>)
+// ADAM-DAG: %[[G:.*]] = pc.neg %{{.*}} : tensor<5x3xf32>
+// ADAM-DAG: %[[M1:.*]] = pc.moving_average %[[M]], %[[G]] {beta = 0.899999976 : f32} : tensor<5x3xf32>
+// ADAM-DAG: %[[V1:.*]] = pc.moving_average %[[V]], %[[G]] {beta = 9.990000e-01 : f32, squared} : tensor<5x3xf32>
+// ADAM-DAG: %[[C1:.*]] = pc.sub %{{.*}}, %[[B1]]
+// ADAM-DAG: %[[S:.*]] = pc.div %[[A]], %[[C1]]
+// ADAM-DAG: %[[C2:.*]] = pc.sub %{{.*}}, %[[B2]]
+// ADAM-DAG: %[[Q:.*]] = pc.sqrt %[[C2]]
+// ADAM-DAG: %[[W1:.*]] = pc.adam_update %[[W]], %[[M1]], %[[V1]], %[[S]], %[[Q]] {epsilon = 9.99999993E-9 : f32} : tensor<5x3xf32>
+// ADAM: scf.yield %{{.*}}, %{{.*}}, %[[W1]], %[[M1]], %[[V1]], %{{.*}}, %{{.*}}, %{{.*}}, %[[B1]], %[[B2]]
 // ADAM: return %[[R]]#2, %[[R]]#5, %[[R]]#3, %[[R]]#6, %[[R]]#4, %[[R]]#7,
 
 // CEN: centered nudging needs two relaxations from the same parameters, but ipc moves them during its relaxation: use positive or negative with ipc

@@ -68,11 +68,10 @@ int pccFuzzOneInput(const uint8_t *data, size_t size) {
                  << "\n";
   if (!module)
     return 0;
-  static const char *const algorithms[] = {"il", "fpa", "zil",
-                                           "bp", "epc", "ipc"};
+  const auto &algorithms = pcc::Names<pcc::Algorithm>::table;
   pcc::PCOptions pc;
-  pc.algorithm = algorithms[size % std::size(algorithms)];
-  pc.loss = size % 8 < 4 ? "mse" : "ce";
+  pc.algorithm = algorithms[size % std::size(algorithms)].first;
+  pc.loss = size % 8 < 4 ? pcc::Loss::MSE : pcc::Loss::CE;
   mlir::PassManager pm(&context);
   pcc::buildPCPipeline(pm, pc);
   bool passed = succeeded(pm.run(*module));

@@ -43,14 +43,13 @@ struct CompileOptions {
 /// The library's initial run-time `nudge`: 0 without --nudge-mode, else
 /// --nudge (0.1 when not given).
 inline double initialNudge(const CompileOptions &o) {
-  return o.pc.nudgeMode == "none" ? 0.0 : o.nudge.value_or(0.1);
+  return o.pc.nudgeMode == NudgeMode::None ? 0.0 : o.nudge.value_or(0.1);
 }
 
 /// The library's initial run-time `inference_rate`: --inference-rate, else
-/// 0.5 for epc (its fixed-point iteration converges in a few steps there,
-/// where 0.1 leaves (0.9)^T of the start) and 0.1 for the others.
+/// the algorithm's default.
 inline double initialInferenceRate(const CompileOptions &o) {
-  return o.inferenceRate.value_or(o.pc.algorithm == "epc" ? 0.5 : 0.1);
+  return o.inferenceRate.value_or(defaultInferenceRate(o.pc.algorithm));
 }
 
 /// Compiles the model (`options.inputData`, or the file `options.input`)

@@ -2,6 +2,8 @@
 #ifndef PCC_TARGET_PIPELINE_H
 #define PCC_TARGET_PIPELINE_H
 
+#include "pcc/Training.h"
+
 #include <cstdint>
 #include <string>
 
@@ -13,14 +15,14 @@ class OpPassManager;
 namespace pcc {
 
 struct PCOptions {
-  std::string algorithm = "il";
-  std::string loss = "mse";
-  std::string lossReduction = "mean"; // the batch: mean or sum of the losses
-  std::string vertices = "op"; // op: every op a vertex; layer: f(Wx + b) one
-  std::string nudgeMode =
-      "none"; // il, epc, ipc: none, positive, negative, centered
-  std::string optimizer = "adam";    // ipc's in-loop optimizer: sgd or adam
-  std::string schedule = "parallel"; // fpa: parallel or reverse
+  Algorithm algorithm = Algorithm::IL;
+  Loss loss = Loss::MSE;
+  LossReduction lossReduction = LossReduction::Mean; // of the batch's losses
+  Vertices vertices = Vertices::Op;      // layer: f(W x + b) one vertex
+  NudgeMode nudgeMode = NudgeMode::None; // takesNudge algorithms
+  /// The runtime's optimizer, and ipc's, which is built into the loop.
+  Optimizer optimizer = Optimizer::Adam;
+  Schedule schedule = Schedule::Parallel; // reverse: fpa only
   bool queries = false; // also build pcc_query (pcc_infer, pcc_train_query)
 };
 

@@ -51,7 +51,8 @@ def PCBuildTraining : Pass<"pc-build-training", "mlir::ModuleOp"> {
     `epc`.
 
     `ipc` (incremental PC) is il whose parameters also take an optimizer
-    step (`optimizer`: sgd or adam, built in the loop) at every inference
+    step (`optimizer`: sgd, or adam as pc.moving_average and
+    pc.adam_update, built in the loop) at every inference
     step, along the gradient at the state the step starts from; its
     `pcc_train` also takes every parameter's optimizer moments, the learning
     rate and beta1^t, beta2^t, and returns the new parameters and moments
