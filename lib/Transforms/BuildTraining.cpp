@@ -34,6 +34,52 @@ using pcc::NudgeMode;
 /// The optimizer ipc applies inside the relaxation loop.
 using pcc::Optimizer;
 
+/// How an algorithm trains, as the builders read it: whether it relaxes,
+/// what its loop carries, how a step drives a vertex, when the parameters
+/// move. One row per algorithm; nothing else in this file asks which
+/// algorithm it builds.
+struct Relaxation {
+  /// false: bp, reverse-mode differentiation in one sweep.
+  bool relaxes = true;
+  /// fpa, zil: predictions and Jacobians held at their forward values.
+  bool holdsPredictions = false;
+  /// The loop state is each vertex's error (fpa, zil: the deviation from
+  /// the forward pass, which is the error there; epc: its free variables),
+  /// not its value (il, ipc).
+  bool carriesErrors = false;
+  /// epc: the values follow from the errors (x = mu + eps) and a step's
+  /// drive is the output error back-propagated through them in one sweep.
+  bool valuesFromErrors = false;
+  /// zil: rate 1 for exactly as many steps as the graph is deep.
+  bool runsDepthSteps = false;
+  /// ipc: an optimizer step of the parameters at every inference step.
+  bool stepsParameters = false;
+};
+
+Relaxation relaxationOf(Algorithm algorithm) {
+  Relaxation r;
+  switch (algorithm) {
+  case Algorithm::IL:
+    break;
+  case Algorithm::FPA:
+    r.holdsPredictions = r.carriesErrors = true;
+    break;
+  case Algorithm::ZIL:
+    r.holdsPredictions = r.carriesErrors = r.runsDepthSteps = true;
+    break;
+  case Algorithm::BP:
+    r.relaxes = false;
+    break;
+  case Algorithm::EPC:
+    r.carriesErrors = r.valuesFromErrors = true;
+    break;
+  case Algorithm::IPC:
+    r.stepsParameters = true;
+    break;
+  }
+  return r;
+}
+
 /// Accumulates sums of tensors keyed by a value of the original graph.
 class Accumulator {
 public:
@@ -53,8 +99,9 @@ public:
   TrainingBuilder(const GraphInfo &info, Algorithm algorithm, LossKind loss,
                   LossReduction reduction, NudgeMode nudgeMode,
                   bool reverseSweep, Optimizer optimizer)
-      : info(info), algorithm(algorithm), loss(loss), reduction(reduction),
-        nudgeMode(nudgeMode), reverseSweep(reverseSweep), optimizer(optimizer),
+      : info(info), algorithm(algorithm), rule(relaxationOf(algorithm)),
+        loss(loss), reduction(reduction), nudgeMode(nudgeMode),
+        reverseSweep(reverseSweep), optimizer(optimizer),
         graphLoc(func::FuncOp(info.func).getLoc()) {
     for (Operation *v : info.vertices) {
       if (v == info.outputVertex)
@@ -361,6 +408,7 @@ private:
 
   const GraphInfo &info;
   Algorithm algorithm;
+  Relaxation rule;
   LossKind loss;
   LossReduction reduction;
   NudgeMode nudgeMode;
@@ -484,7 +532,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
   Accumulator paramAdj;
   Value energy;
 
-  if (algorithm == Algorithm::BP) {
+  if (!rule.relaxes) {
     // Reverse-mode differentiation: eps is the negative adjoint.
     Accumulator eps;
     eps.add(b, loc(), out, outputError(muOut0));
@@ -501,7 +549,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     // and stays there, so taking every vertex's parameter update after the
     // last round is the same as taking it at round dist(v). The loop keeps
     // the code size linear in the graph, where unrolling is quadratic.
-    if (algorithm == Algorithm::ZIL) {
+    if (rule.runsDepthSteps) {
       int64_t rounds = depth();
       func->setAttr("pc.fixed_steps", b.getI64IntegerAttr(rounds));
       steps = b.create<arith::ConstantIndexOp>(loc(), rounds);
@@ -515,9 +563,8 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
     // free variables. il recomputes the predictions from the values and
     // carries the values (forward initialisation), with eps = x - mu; its
     // errors are differences of recomputed predictions either way.
-    bool heldPredictions =
-        algorithm == Algorithm::FPA || algorithm == Algorithm::ZIL;
-    bool carriesErrors = algorithm != Algorithm::IL;
+    bool heldPredictions = rule.holdsPredictions;
+    bool carriesErrors = rule.carriesErrors;
     Value rateTensor =
         b.create<tensor::FromElementsOp>(loc(), scalarType, ValueRange{rate});
     SmallVector<Value> init;
@@ -538,7 +585,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
       if (heldPredictions) {
         for (Operation *op : info.activeOps)
           inst[op] = fwdInst(op);
-      } else if (algorithm == Algorithm::EPC) {
+      } else if (rule.valuesFromErrors) {
         llvm::DenseMap<Operation *, Value> errorOf;
         for (auto [v, e] : llvm::zip(hidden, cur))
           errorOf[v] = e;
@@ -588,7 +635,7 @@ LogicalResult TrainingBuilder::buildTrain(OpBuilder &b) {
                 [&](Operation *v) -> Value {
                   if (v == info.outputVertex)
                     return eps.lookup(v);
-                  if (algorithm == Algorithm::EPC)
+                  if (rule.valuesFromErrors)
                     return drive.lookup(v->getResult(0));
                   if (reverseSweep)
                     return swept[v] = stepped(v, eps[v]);
@@ -1176,8 +1223,9 @@ struct BuildTrainingPass : pc::impl::PCBuildTrainingBase<BuildTrainingPass> {
     TrainingBuilder builder(*info, *alg, *lossKind, *lossReduction, *nudge,
                             reverseSweep, *opt);
     builder.buildPredict(b);
-    if (failed(*alg == Algorithm::IPC ? builder.buildIncrementalTrain(b)
-                                      : builder.buildTrain(b)) ||
+    if (failed(relaxationOf(*alg).stepsParameters
+                   ? builder.buildIncrementalTrain(b)
+                   : builder.buildTrain(b)) ||
         (queries && failed(builder.buildQuery(b))))
       return signalPassFailure();
     func->erase();
