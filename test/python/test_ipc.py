@@ -131,3 +131,32 @@ def test_what_ipc_refuses():
     with pytest.raises(pcc.Error, match="--nudge-mode=centered needs two "
                        "relaxations from the same parameters"):
         pcc.compile(mlp(), x, algorithm="ipc", nudge_mode="centered")
+
+
+def test_frozen_parameters_and_states(tmp_path):
+    # A frozen parameter is not carried and stays; batch norm's running
+    # estimates take the training step's update once per call, from the
+    # forward pass, as bp's do. (Exported once: exporting a module in
+    # training mode runs it, which moves its running estimates.)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4),
+                              torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 6 * 6, 3)).train()
+    rng = np.random.RandomState(0)
+    x = rng.standard_normal((B, 1, 8, 8)).astype(np.float32)
+    t = rng.standard_normal((B, 3)).astype(np.float32)
+    path = str(tmp_path / "bn.onnx")
+    torch.onnx.export(net, torch.from_numpy(x), path,
+                      training=torch.onnx.TrainingMode.TRAINING,
+                      do_constant_folding=False)
+    ipc = pcc.compile(path, algorithm="ipc", freeze=["0.weight"])
+    bp = pcc.compile(path, algorithm="bp", freeze=["0.weight"])
+    first, states = copy_params(ipc), ipc.states
+    ipc.train_step(x, t)
+    bp.train_step(x, t)
+    np.testing.assert_array_equal(ipc.params["0.weight"], first["0.weight"])
+    assert np.abs(ipc.params["4.weight"] - first["4.weight"]).max() > 1e-3
+    for n, v in ipc.states.items():
+        assert np.abs(v - states[n]).max() > 0, n
+        np.testing.assert_allclose(v, bp.states[n], rtol=1e-5, atol=1e-6,
+                                   err_msg=n)
