@@ -113,11 +113,38 @@ def _export_torch(module, example_inputs, path, opset):
     names = ["x"] if len(args) == 1 else ["x%d" % i for i in range(len(args))]
     # PRESERVE: exported as the module is now (batch norm in train mode
     # keeps batch statistics and running estimates).
+    buffers = {n: b.detach().clone() for n, b in module.named_buffers()}
     with _EXPORT_LOCK:
-        torch.onnx.export(module, args, path, opset_version=opset,
-                          input_names=names, output_names=["y"],
-                          training=torch.onnx.TrainingMode.PRESERVE,
-                          do_constant_folding=False)
+        try:
+            torch.onnx.export(module, args, path, opset_version=opset,
+                              input_names=names, output_names=["y"],
+                              training=torch.onnx.TrainingMode.PRESERVE,
+                              do_constant_folding=False)
+        finally:
+            # Tracing runs the module, which in training mode moves batch
+            # norm's running estimates: put them back in the module ...
+            moved = {}
+            with torch.no_grad():
+                for n, b in module.named_buffers():
+                    if n in buffers and not torch.equal(b, buffers[n]):
+                        moved[n] = buffers[n]
+                        b.copy_(buffers[n])
+    # ... and in the exported initializers of the same name.
+    if moved:
+        _set_initializers(path, moved)
+
+
+def _set_initializers(path, values):
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(path)
+    for init in model.graph.initializer:
+        value = values.get(init.name)
+        if value is not None and list(init.dims) == list(value.shape):
+            init.CopyFrom(numpy_helper.from_array(value.cpu().numpy(),
+                                                  init.name))
+    onnx.save(model, path)
 
 
 def compile(model, example_inputs=None, *, algorithm="il", loss="mse",
@@ -129,7 +156,9 @@ def compile(model, example_inputs=None, *, algorithm="il", loss="mse",
     model: an ONNX file path, the bytes of an ONNX model (or an
     ``onnx.ModelProto``), or a ``torch.nn.Module`` (exported with
     ``torch.onnx.export`` at ``opset``, called on ``example_inputs``, in the
-    module's current train/eval mode). The keyword arguments are the pcc
+    module's current train/eval mode; batch norm's running estimates are
+    left as they were, in the module and in the library's initial states,
+    although the export runs the module). The keyword arguments are the pcc
     driver's flags with ``_`` for ``-`` (``freeze=["fc.weight"]``,
     ``input_shape={"x": [8, 3]}``, ``prefix``, ``O``, ``mcpu``...);
     ``model_output`` is the driver's ``--output`` (the graph tensor

@@ -619,3 +619,22 @@ def test_c_checkpoint_and_driver_onnx_export(tmp_path):
         pcc._pcc.compile(other, out, [("emit", "onnx"), ("checkpoint", ckpt)], "")
     with pytest.raises(pcc.Error, match="not of this model"):
         pcc.compile(other, algorithm="il").load_checkpoint(ckpt)
+
+
+def test_compiling_a_training_mode_module_leaves_its_running_estimates():
+    # torch.onnx.export runs the module; in training mode that moves batch
+    # norm's running estimates. compile() puts them back, in the module and
+    # in the library's initial states.
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2),
+                              torch.nn.ReLU()).train()
+    net[1].running_mean.fill_(0.25)
+    before = {n: b.clone() for n, b in net.named_buffers()}
+    x = np.random.RandomState(0).standard_normal((2, 1, 5, 5)).astype(np.float32)
+    m = pcc.compile(net, x, algorithm="bp")
+    for n, b in net.named_buffers():
+        assert torch.equal(b, before[n]), n
+    np.testing.assert_array_equal(m.states["1.running_mean"],
+                                  before["1.running_mean"].numpy())
+    np.testing.assert_array_equal(m.states["1.running_var"],
+                                  before["1.running_var"].numpy())
