@@ -4,7 +4,8 @@ side, on the same shuffled batches, in one run.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/train_algorithms.py \
         [--model lstm] [--algorithms bp,fpa,epc:20:0.5:positive:1e-4,ipc@1e-4] \
-        [--epochs 2] [--steps T] [--rate G] [--vertices op] [--limit N]
+        [--epochs 2] [--steps T] [--rate G] [--vertices op] [--limit N] \
+        [--update-norms]
 
 Each algorithm's library is compiled from examples/fashion_mnist/MODEL.onnx
 (softmax cross-entropy, Adam 1e-3, the model's batch of 64). An entry of
@@ -50,6 +51,9 @@ def main():
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--rate", type=float, default=None)
     ap.add_argument("--vertices", default="op", choices=("op", "layer"))
+    ap.add_argument("--update-norms", action="store_true",
+                    help="after each epoch, print every weight's relative "
+                         "change from its initial value, |dW| / |W|")
     ap.add_argument("--limit", type=int, default=0,
                     help="train on the first N images only (0: all)")
     args = ap.parse_args()
@@ -129,6 +133,8 @@ def main():
     def inputs(images, idx):
         return np.ascontiguousarray(images[idx].reshape([len(idx)] + shape[1:]))
 
+    initial = {a: {n: p.copy() for n, p in models[a].params.items()}
+               for a in algorithms} if args.update_norms else None
     rng = np.random.RandomState(42)
     seconds = {a: 0.0 for a in algorithms}
     samples = 0
@@ -151,6 +157,12 @@ def main():
             print("epoch %d  %-26s test accuracy %.2f %%  %.0f samples/s"
                   % (epoch, a, 100 * correct / (len(test[0]) // batch * batch),
                      samples / seconds[a]), flush=True)
+            if initial:
+                print("         |dW|/|W|: " + ", ".join(
+                    "%s %.3f" % (n, np.linalg.norm(p - initial[a][n]) /
+                                 np.linalg.norm(initial[a][n]))
+                    for n, p in models[a].params.items() if p.ndim > 1),
+                    flush=True)
 
 
 if __name__ == "__main__":
